@@ -1,0 +1,80 @@
+"""Every API failure is JSON with the field at fault: RFC 9457 problem details plus `code`, `field`, `errors`."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from django.http import Http404, HttpRequest, JsonResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, Throttled
+from ninja.errors import ValidationError as NinjaValidationError
+
+from switchboard.core.errors import DomainError, FieldError
+
+log = logging.getLogger(__name__)
+
+
+def problem(status: int, errors: list[FieldError]) -> JsonResponse:
+    first = errors[0]
+    body = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "code": first.code,
+        "field": first.field,
+        "message": first.message,
+        "errors": [{"field": e.field, "code": e.code, "message": e.message} for e in errors],
+    }
+    return JsonResponse(body, status=status, content_type="application/problem+json")
+
+
+def _field_of(loc: list) -> str | None:
+    # ninja locations look like ["body", "payload", "email"] or ["query", "page"]
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "header", "form")]
+    return ".".join(parts) or None
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return problem(404, [FieldError(None, "not_found", "No such resource.")])
+
+
+def install(api: NinjaAPI) -> None:
+    @api.exception_handler(DomainError)
+    def domain_error(request, exc: DomainError):
+        response = problem(exc.status, exc.errors)
+        if retry_after := getattr(exc, "retry_after", None):
+            response["Retry-After"] = str(retry_after)
+        return response
+
+    @api.exception_handler(NinjaValidationError)
+    def validation_error(request, exc: NinjaValidationError):
+        errors = [
+            FieldError(_field_of(e.get("loc", [])), e.get("type", "invalid"), e.get("msg", "Invalid value."))
+            for e in exc.errors
+        ]
+        return problem(422, errors or [FieldError(None, "invalid", "Invalid request.")])
+
+    @api.exception_handler(AuthenticationError)
+    def authentication_error(request, exc):
+        return problem(
+            401,
+            [FieldError(None, "not_authenticated", "Authentication required: send a valid bearer token or log in.")],
+        )
+
+    @api.exception_handler(Throttled)
+    def throttled(request, exc: Throttled):
+        return problem(429, [FieldError(None, "rate_limited", "Too many requests; retry after the given delay.")])
+
+    @api.exception_handler(HttpError)
+    def http_error(request, exc: HttpError):
+        return problem(exc.status_code, [FieldError(None, "error", str(exc.message))])
+
+    @api.exception_handler(Http404)
+    def http404(request, exc):
+        return not_found(request)
+
+    @api.exception_handler(Exception)
+    def server_error(request, exc):
+        log.exception("unhandled API error on %s %s", request.method, request.path)
+        return problem(500, [FieldError(None, "server_error", "Internal error; it has been logged.")])

@@ -1,0 +1,47 @@
+"""`switchboard worker`: background tasks (django-tasks DB backend) plus the periodic jobs, in one process."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from switchboard.core.periodic import jobs
+
+log = logging.getLogger("switchboard.worker")
+
+
+def run_periodic(stop: threading.Event, tick: float = 1.0) -> None:
+    next_run: dict[str, float] = {}
+    while not stop.is_set():
+        now = time.monotonic()
+        for job in jobs():
+            if next_run.get(job.name, 0) <= now:
+                next_run[job.name] = now + job.every_seconds
+                try:
+                    job.run()
+                except Exception:  # one failing job must not stop the others
+                    log.exception("periodic job %s failed", job.name)
+                finally:
+                    close_old_connections()
+        stop.wait(tick)
+
+
+class Command(BaseCommand):
+    help = "Run background tasks and periodic jobs (outbox delivery, sweeps) until stopped."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--interval", type=float, default=0.5, help="seconds between task queue polls")
+
+    def handle(self, *args, interval: float, **options):
+        stop = threading.Event()
+        threading.Thread(target=run_periodic, args=(stop,), name="periodic", daemon=True).start()
+        self.stdout.write(f"worker: {len(jobs())} periodic job(s), polling tasks every {interval}s")
+        try:
+            call_command("db_worker", interval=interval, queue_name="*", verbosity=0)
+        finally:
+            stop.set()

@@ -1,0 +1,45 @@
+"""Who acts: a user through a session, or an API client through a token, always inside one organisation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .errors import PermissionDenied
+
+
+class Permission(StrEnum):
+    """Named capabilities; the role matrix in `tenancy.contracts` grants them, everything else checks them."""
+
+    PORTAL_LOGIN = "portal.login"
+    VIEW = "organisation.view"
+    SIMS_MANAGE = "sims.manage"
+    ORDERS_CREATE = "orders.create"
+    ACCOUNT_MANAGE = "account.manage"
+    USERS_MANAGE = "users.manage"
+    ORGANISATIONS_MANAGE = "organisations.manage"
+    API_CLIENTS_MANAGE = "api_clients.manage"
+    AUDIT_VIEW = "audit.view"
+
+
+class ActorKind(StrEnum):
+    USER = "user"
+    API_CLIENT = "api_client"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: ActorKind
+    organisation_id: int
+    role: str
+    permissions: frozenset[Permission]
+    actor_id: int | None
+    label: str
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+    def require(self, permission: Permission) -> None:
+        if permission not in self.permissions:
+            raise PermissionDenied("Your role does not allow this action.", code="permission_denied")

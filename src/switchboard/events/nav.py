@@ -1,0 +1,6 @@
+from django.utils.translation import gettext_lazy as _
+
+from switchboard.core.nav import NavItem, register
+from switchboard.core.principal import Permission
+
+register(NavItem("audit", _("Audit log"), "events:audit", Permission.AUDIT_VIEW, 90))

@@ -1,0 +1,69 @@
+"""`switchboard demo`: migrate, seed the demo data once, then run portal + API + worker until Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from switchboard.portal import demo
+
+
+class Command(BaseCommand):
+    help = "Set up the database with demo data and start the portal, API and worker."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8000"))
+        parser.add_argument("--seed-only", action="store_true", help="prepare the database and exit")
+
+    def handle(self, *args, bind: str, seed_only: bool, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)
+        created = demo.seed()
+        self._print_logins(bind, created)
+        if seed_only:
+            return
+        switchboard = [sys.executable, "-m", "switchboard"]
+        env = {**os.environ, "SWITCHBOARD_BASE_URL": os.environ.get("SWITCHBOARD_BASE_URL", f"http://{bind}")}
+        processes = [
+            subprocess.Popen([*switchboard, "web", "--bind", bind], env=env),  # noqa: S603
+            subprocess.Popen([*switchboard, "worker"], env=env),  # noqa: S603
+        ]
+        signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            while all(p.poll() is None for p in processes):
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for p in processes:
+                p.terminate()
+            for p in processes:
+                p.wait(timeout=10)
+
+    def _print_logins(self, bind: str, created: bool) -> None:
+        w = self.stdout.write
+        w("")
+        w(self.style.SUCCESS(f"Switchboard demo on http://{bind}/"))
+        w(f"  portal   http://{bind}/            API docs http://{bind}/api/docs")
+        w(f"  admin    http://{bind}/admin/      (operator login)")
+        w(f"  data     {settings.DATABASES['default']['NAME']}")
+        w("  mails    printed below by the worker (console mail backend)")
+        w(f"\nPassword of every demo login: {demo.DEMO_PASSWORD}" + ("" if created else "  (data seeded earlier)"))
+        for login in demo.LOGINS:
+            w(f"  {login.email:<32} {login.role:<10} {login.organisation}")
+        w(f"\nAPI client: client_id {demo.api_client_id()}  client_secret {demo.API_SECRET}")
+        w(
+            f"  curl -u {demo.api_client_id()}:{demo.API_SECRET} -H 'Content-Type: application/json' "
+            f'-d \'{{"grant_type":"client_credentials"}}\' http://{bind}/management-api/oauth/token\n'
+        )
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
