@@ -4,8 +4,8 @@ from django.views.i18n import set_language
 
 from switchboard.api.urls import urlpatterns as api_urls
 
-handler403 = "switchboard.portal.views.permission_denied"
-handler404 = "switchboard.portal.views.page_not_found"
+handler403 = "switchboard.portal.errors.permission_denied"
+handler404 = "switchboard.portal.errors.page_not_found"
 
 urlpatterns = [
     *api_urls,

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect
 
-from .errors import DomainError
+from .errors import DomainError, NotFound
 from .principal import Permission
 
 
@@ -55,3 +55,15 @@ def submit(
         return None
     messages.success(request, success)
     return redirect(then)
+
+
+def attempt(request, action: Callable[[], object], *, success: str) -> None:
+    """For one-click actions (remove, revoke): the refusal becomes a message; an unknown object stays a 404."""
+    try:
+        action()
+    except NotFound:
+        raise
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from switchboard.core.api import Paging, paged
 
@@ -88,14 +88,17 @@ def child_create(request, payload: ChildOrganisationIn):
     data = payload.dict(exclude={"billing_address"})
     billing = _address(payload.billing_address) if payload.billing_address else None
     child = services.organisation_create_child(principal=request.auth, billing_address=billing, **data)
-    return 201, {
-        "id": child.pk,
-        "kind": child.kind,
-        "customer_number": child.customer_number,
-        "company_name": child.company_name,
-        "sim_count": 0,
-        "created_at": child.created_at,
-    }
+    return Status(
+        201,
+        {
+            "id": child.pk,
+            "kind": child.kind,
+            "customer_number": child.customer_number,
+            "company_name": child.company_name,
+            "sim_count": 0,
+            "created_at": child.created_at,
+        },
+    )
 
 
 @router.get("/users", response=list[MemberOut], tags=["users"])
@@ -106,7 +109,7 @@ def members_list(request, response: HttpResponse, paging: Query[Paging]):
 @router.post("/users", response={201: MemberOut}, tags=["users"])
 def member_invite(request, payload: MemberIn):
     """Creates the user and mails a link to set the initial password."""
-    return 201, _member_out(services.member_invite(principal=request.auth, **payload.dict()))
+    return Status(201, _member_out(services.member_invite(principal=request.auth, **payload.dict())))
 
 
 @router.get("/users/{user_id}", response=MemberOut, tags=["users"])
@@ -122,7 +125,7 @@ def member_update(request, user_id: int, payload: MemberIn):
 @router.delete("/users/{user_id}", response={204: None}, tags=["users"])
 def member_remove(request, user_id: int):
     services.member_remove(principal=request.auth, membership_id=user_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/api-clients", response=list[ApiClientOut], tags=["api clients"])
@@ -133,13 +136,13 @@ def api_clients_list(request, response: HttpResponse, paging: Query[Paging]):
 @router.post("/api-clients", response={201: ApiClientCreatedOut}, tags=["api clients"])
 def api_client_create(request, payload: ApiClientIn):
     client, secret = services.api_client_create(principal=request.auth, **payload.dict())
-    return 201, {**_client_out(client), "client_secret": secret}
+    return Status(201, {**_client_out(client), "client_secret": secret})
 
 
 @router.delete("/api-clients/{api_client_id}", response={204: None}, tags=["api clients"])
 def api_client_revoke(request, api_client_id: int):
     services.api_client_revoke(principal=request.auth, api_client_id=api_client_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/addresses", response=list[AddressOut], tags=["addresses"])
@@ -155,7 +158,7 @@ def billing_address_set(request, payload: AddressIn):
 @router.post("/addresses", response={201: AddressOut}, tags=["addresses"])
 def address_create(request, payload: AddressIn):
     """A new shipping address."""
-    return 201, services.address_create(principal=request.auth, data=_address(payload))
+    return Status(201, services.address_create(principal=request.auth, data=_address(payload)))
 
 
 @router.get("/addresses/{address_id}", response=AddressOut, tags=["addresses"])
@@ -171,4 +174,4 @@ def address_update(request, address_id: int, payload: AddressIn):
 @router.delete("/addresses/{address_id}", response={204: None}, tags=["addresses"])
 def address_delete(request, address_id: int):
     services.address_delete(principal=request.auth, address_id=address_id)
-    return 204, None
+    return Status(204, None)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from switchboard.core.errors import DomainError
-from switchboard.core.portal import form_error, requires, submit
+from switchboard.core.portal import attempt, form_error, requires, submit
 from switchboard.core.principal import Permission
 
 from .. import selectors, services
@@ -99,21 +98,12 @@ def address_edit(request: HttpRequest, address_id: int) -> HttpResponse:
 @require_POST
 @requires(Permission.ACCOUNT_MANAGE)
 def address_remove(request: HttpRequest, address_id: int) -> HttpResponse:
-    _attempt(
+    attempt(
         request,
         lambda: services.address_delete(principal=request.principal, address_id=address_id),
-        _("Address removed."),
+        success=_("Address removed."),
     )
     return redirect("tenancy:account")
-
-
-def _attempt(request: HttpRequest, action, success: str) -> None:
-    try:
-        action()
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, success)
 
 
 @requires(Permission.VIEW)
@@ -189,10 +179,10 @@ def user_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
 @require_POST
 @requires(Permission.USERS_MANAGE)
 def user_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
-    _attempt(
+    attempt(
         request,
         lambda: services.member_remove(principal=request.principal, membership_id=membership_id),
-        _("User removed."),
+        success=_("User removed."),
     )
     return redirect("tenancy:users")
 
@@ -200,10 +190,10 @@ def user_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
 @require_POST
 @requires(Permission.API_CLIENTS_MANAGE)
 def api_client_revoke(request: HttpRequest, api_client_id: int) -> HttpResponse:
-    _attempt(
+    attempt(
         request,
         lambda: services.api_client_revoke(principal=request.principal, api_client_id=api_client_id),
-        _("API client revoked; its tokens no longer work."),
+        success=_("API client revoked; its tokens no longer work."),
     )
     return redirect("tenancy:users")
 
