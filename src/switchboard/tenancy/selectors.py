@@ -13,7 +13,13 @@ from .contracts import ROLE_PERMISSIONS, Role
 from .models import Address, ApiClient, Membership, Organisation, User
 
 SimCounter = Callable[[list[int]], dict[int, int]]
-_sim_counter: SimCounter = lambda ids: {}  # noqa: E731  replaced by connectivity once SIMs exist
+
+
+def no_sims(organisation_ids: list[int]) -> dict[int, int]:
+    return {}
+
+
+_sim_counter: SimCounter = no_sims  # replaced by connectivity once SIMs exist
 
 
 def register_sim_counter(counter: SimCounter) -> None:

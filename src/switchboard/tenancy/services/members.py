@@ -8,7 +8,7 @@ from switchboard.core.errors import Conflict, NotFound, PermissionDenied
 from switchboard.core.principal import Permission, Principal
 from switchboard.events.services import emit
 
-from ..contracts import ASSIGNABLE_ROLES, Role
+from ..contracts import ASSIGNABLE_ROLES, HUMAN_ROLES, Role
 from ..models import Membership, Organisation, User
 from ._common import audit
 
@@ -27,7 +27,7 @@ def _assignable(principal: Principal, role: str) -> str:
     allowed = [r.value for r in ASSIGNABLE_ROLES.get(Role(principal.role), ())]
     if not allowed:
         raise PermissionDenied(_("Your role does not allow managing users."))
-    if role not in [r.value for r in Role]:
+    if role not in [r.value for r in HUMAN_ROLES]:  # API access is an API client, not a person's role
         return v.choice(role, field="role", allowed=allowed)
     if role not in allowed:
         raise PermissionDenied(
