@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from switchboard.api.urls import urlpatterns as api_urls
 
@@ -10,7 +9,6 @@ handler404 = "switchboard.portal.errors.page_not_found"
 urlpatterns = [
     *api_urls,
     path("admin/", admin.site.urls),
-    path("i18n/setlang/", set_language, name="set_language"),
     path("", include("switchboard.tenancy.portal.urls")),
     path("audit/", include("switchboard.events.portal.urls")),
     path("", include("switchboard.portal.urls")),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -11,6 +13,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
 from switchboard.core.errors import DomainError
 from switchboard.core.portal import form_error, requires
@@ -99,6 +102,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "children": tenancy.organisation_children(principal=principal),
     }
     return render(request, "portal/dashboard.html", context)
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, remembered on the person too so mails follow the same choice."""
+    if request.principal is not None:
+        # An unknown language is ignored, as Django's view below ignores it.
+        with suppress(DomainError):
+            tenancy_services.language_set(principal=request.principal, language=request.POST.get("language", ""))
+    return django_set_language(request)
 
 
 @require_POST

@@ -142,6 +142,13 @@ def test_language_switch(client, world, language):
     login(client, world.owner.user.email)
     client.post("/i18n/setlang/", {"language": language, "next": "/users/"})
     assert f'<html lang="{language}">' in client.get("/users/").content.decode()
+    world.owner.user.refresh_from_db()
+    assert world.owner.user.language == language  # mails follow the switch
+
+
+def test_language_switch_works_before_login(client, db):
+    client.post("/i18n/setlang/", {"language": "es", "next": "/login/"})
+    assert '<html lang="es">' in client.get("/login/").content.decode()
 
 
 def test_admin_site_is_scoped_for_reseller_staff(client, world):

@@ -41,6 +41,7 @@ class MemberForm(forms.Form):
     def __init__(self, *args, actor_role: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = role_choices(actor_role)
+        self.fields["role"].initial = Role.USER  # the safe choice; Owner must be picked on purpose
 
 
 class ChildOrganisationForm(forms.Form):

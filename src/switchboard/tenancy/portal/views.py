@@ -12,7 +12,7 @@ from switchboard.core.portal import attempt, form_error, requires, submit
 from switchboard.core.principal import Permission
 
 from .. import selectors, services
-from ..contracts import ASSIGNABLE_ROLES, AddressData, Role
+from ..contracts import ASSIGNABLE_ROLES, KIND_LABELS, AddressData, Role
 from .forms import (
     AddressForm,
     ApiClientForm,
@@ -218,7 +218,10 @@ def organisation(request: HttpRequest) -> HttpResponse:
         "tenancy/organisation.html",
         {
             "organisation": own,
-            "children": selectors.organisation_children(principal=principal),
+            "children": [
+                {**child, "kind_label": KIND_LABELS[child["kind"]]}
+                for child in selectors.organisation_children(principal=principal)
+            ],
             "form": form if form.fields["kind"].choices else None,
             "can_manage": principal.can(Permission.ORGANISATIONS_MANAGE),
         },

@@ -9,7 +9,14 @@ from .accounts import (
     organisation_update,
 )
 from .api_clients import api_client_create, api_client_revoke
-from .auth import login_attempt, password_reset_request, password_set, password_token_check, profile_update
+from .auth import (
+    language_set,
+    login_attempt,
+    password_reset_request,
+    password_set,
+    password_token_check,
+    profile_update,
+)
 from .members import member_invite, member_remove, member_update
 from .seeding import organisation_create_root
 
@@ -20,6 +27,7 @@ __all__ = [
     "api_client_create",
     "api_client_revoke",
     "billing_address_set",
+    "language_set",
     "login_attempt",
     "member_invite",
     "member_remove",

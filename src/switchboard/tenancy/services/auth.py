@@ -104,3 +104,10 @@ def profile_update(*, principal: Principal, first_name: str, last_name: str, lan
         after={"first_name": user.first_name, "last_name": user.last_name, "language": user.language},
     )
     return user
+
+
+@transaction.atomic
+def language_set(*, principal: Principal, language: str) -> None:
+    """The language chosen in the portal's switch is also the one the person's mails are written in."""
+    language = v.choice(language, field="language", allowed=[code for code, _n in settings.LANGUAGES])
+    User.objects.filter(pk=principal.actor_id).update(language=language)
