@@ -101,7 +101,7 @@ def test_owner_adds_a_user_who_gets_an_invitation(page: Page, login, shoot):
     expect(row).to_have_count(1)
     expect(row).to_contain_text("Erika Mustermann")
     expect(row).to_contain_text("User")
-    expect(row).to_contain_text("invited")
+    expect(row).to_contain_text("Invited")
     shoot(page, "journey-users")
 
     invitations = [m for m in mail.outbox if m.to == ["erika@acme.test"]]

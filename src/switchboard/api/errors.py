@@ -6,6 +6,7 @@ import logging
 from http import HTTPStatus
 
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
@@ -36,7 +37,7 @@ def _field_of(loc: list) -> str | None:
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return problem(404, [FieldError(None, "not_found", "No such resource.")])
+    return problem(404, [FieldError(None, "not_found", _("No such resource."))])
 
 
 def install(api: NinjaAPI) -> None:
@@ -50,21 +51,21 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(NinjaValidationError)
     def validation_error(request, exc: NinjaValidationError):
         errors = [
-            FieldError(_field_of(e.get("loc", [])), e.get("type", "invalid"), e.get("msg", "Invalid value."))
+            FieldError(_field_of(e.get("loc", [])), e.get("type", "invalid"), e.get("msg", _("Invalid value.")))
             for e in exc.errors
         ]
-        return problem(422, errors or [FieldError(None, "invalid", "Invalid request.")])
+        return problem(422, errors or [FieldError(None, "invalid", _("Invalid request."))])
 
     @api.exception_handler(AuthenticationError)
     def authentication_error(request, exc):
         return problem(
             401,
-            [FieldError(None, "not_authenticated", "Authentication required: send a valid bearer token or log in.")],
+            [FieldError(None, "not_authenticated", _("Authentication required: send a valid bearer token or log in."))],
         )
 
     @api.exception_handler(Throttled)
     def throttled(request, exc: Throttled):
-        return problem(429, [FieldError(None, "rate_limited", "Too many requests; retry after the given delay.")])
+        return problem(429, [FieldError(None, "rate_limited", _("Too many requests; retry after the given delay."))])
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
@@ -77,4 +78,4 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(Exception)
     def server_error(request, exc):
         log.exception("unhandled API error on %s %s", request.method, request.path)
-        return problem(500, [FieldError(None, "server_error", "Internal error; it has been logged.")])
+        return problem(500, [FieldError(None, "server_error", _("Internal error; it has been logged."))])

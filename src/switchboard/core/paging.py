@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from .errors import ValidationFailed
 
@@ -34,9 +35,9 @@ class Page:
 
 def paginate(queryset: QuerySet, *, page: int, size: int, max_size: int = 500) -> Page:
     if page < 1:
-        raise ValidationFailed("Page numbers start at 1.", field="page")
+        raise ValidationFailed(_("Page numbers start at 1."), field="page")
     if not 1 <= size <= max_size:
-        raise ValidationFailed(f"Page size must be between 1 and {max_size}.", field="size")
+        raise ValidationFailed(_("Page size must be between 1 and %(max)d.") % {"max": max_size}, field="size")
     total = queryset.count()
     offset = (page - 1) * size
     return Page(list(queryset[offset : offset + size]), page, size, total)

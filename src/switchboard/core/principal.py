@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.utils.translation import gettext as _
+
 from .errors import PermissionDenied
 
 
@@ -42,4 +44,4 @@ class Principal:
 
     def require(self, permission: Permission) -> None:
         if permission not in self.permissions:
-            raise PermissionDenied("Your role does not allow this action.", code="permission_denied")
+            raise PermissionDenied(_("Your role does not allow this action."), code="permission_denied")

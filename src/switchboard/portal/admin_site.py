@@ -5,4 +5,4 @@ from django.utils.translation import gettext_lazy as _
 class OperatorAdminSite(admin.AdminSite):
     site_header = _("Switchboard operator administration")
     site_title = _("Switchboard admin")
-    index_title = _("Operator staff")
+    index_title = _("Operator administration")

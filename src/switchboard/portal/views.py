@@ -74,7 +74,7 @@ def password_forgot(request: HttpRequest) -> HttpResponse:
     form = ForgotPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         tenancy_services.password_reset_request(email=form.cleaned_data["email"])
-        messages.success(request, _("If the address belongs to an account, a mail with a link is on its way."))
+        messages.success(request, _("If the address belongs to an account, an e-mail with a link is on its way."))
         return redirect("portal:login")
     return render(request, "portal/password_forgot.html", {"form": form})
 

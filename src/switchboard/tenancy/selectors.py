@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from switchboard.core.errors import NotFound
 from switchboard.core.principal import ActorKind, Permission, Principal
@@ -97,7 +98,7 @@ def member_get(*, principal: Principal, membership_id: int) -> Membership:
     try:
         return members_list(principal=principal).get(pk=membership_id)
     except (Membership.DoesNotExist, ValueError, TypeError):
-        raise NotFound("User not found.", field="user_id") from None
+        raise NotFound(_("User not found."), field="user_id") from None
 
 
 def api_clients_list(*, principal: Principal) -> QuerySet[ApiClient]:
@@ -115,7 +116,7 @@ def address_get(*, principal: Principal, address_id: int) -> Address:
     try:
         return addresses_list(principal=principal).get(pk=address_id)
     except (Address.DoesNotExist, ValueError, TypeError):
-        raise NotFound("Address not found.", field="address_id") from None
+        raise NotFound(_("Address not found."), field="address_id") from None
 
 
 def user_get(*, user_id: int) -> User | None:

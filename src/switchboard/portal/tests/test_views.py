@@ -56,8 +56,8 @@ def test_forgot_password_answers_the_same_for_unknown_addresses(client, world, d
     with django_capture_on_commit_callbacks(execute=True):
         known = client.post("/password/forgot/", {"email": world.owner.user.email}, follow=True)
         unknown = client.post("/password/forgot/", {"email": "nobody@nowhere.test"}, follow=True)
-    assert known.content.decode().count("a mail with a link is on its way") == 1
-    assert unknown.content.decode().count("a mail with a link is on its way") == 1
+    assert known.content.decode().count("an e-mail with a link is on its way") == 1
+    assert unknown.content.decode().count("an e-mail with a link is on its way") == 1
     assert len(mail.outbox) == 1
 
 

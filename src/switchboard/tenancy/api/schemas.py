@@ -75,7 +75,7 @@ class MemberOut(Schema):
 
 
 class ApiClientIn(Schema):
-    username: str = Field(description="Becomes the client id after your customer number and an underscore")
+    username: str = Field(description="Becomes the client ID after your customer number and an underscore")
     secret: str | None = Field(None, description="Leave out to have a strong secret generated")
 
 

@@ -51,7 +51,7 @@ class ChildOrganisationForm(forms.Form):
     owner_first_name = forms.CharField(label=_("Owner's first name"), max_length=100)
     owner_last_name = forms.CharField(label=_("Owner's last name"), max_length=100)
     owner_email = forms.EmailField(
-        label=_("Owner's e-mail"), help_text=_("The owner gets a mail with a link to set a password.")
+        label=_("Owner's e-mail"), help_text=_("The owner gets an e-mail with a link to set a password.")
     )
 
     def __init__(self, *args, parent_kind: str, **kwargs):
@@ -63,7 +63,7 @@ class ApiClientForm(forms.Form):
     username = forms.CharField(
         label=_("Name"),
         max_length=63,
-        help_text=_("The client id will be your customer number, an underscore and this name."),
+        help_text=_("The client ID will be your customer number, an underscore and this name."),
     )
     secret = forms.CharField(
         label=_("Secret"),

@@ -117,7 +117,7 @@ def users(request: HttpRequest) -> HttpResponse:
             request,
             member_form,
             lambda d: services.member_invite(principal=principal, **d),
-            success=_("User created. They will get a mail to set their password."),
+            success=_("User created. They will get an e-mail to set their password."),
             then="tenancy:users",
         )
         if done:
@@ -208,7 +208,7 @@ def organisation(request: HttpRequest) -> HttpResponse:
             request,
             form,
             lambda d: services.organisation_create_child(principal=principal, **d),
-            success=_("Organisation created. Its owner will get a mail to set a password."),
+            success=_("Organisation created. Its owner will get an e-mail to set a password."),
             then="tenancy:organisation",
         )
         if done:

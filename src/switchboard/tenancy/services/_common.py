@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext as _
 
 from switchboard.core.errors import NotFound
 from switchboard.core.principal import Principal
@@ -35,4 +36,4 @@ def own_organisation(principal: Principal, *, lock: bool = False) -> Organisatio
     try:
         return organisations.get(pk=principal.organisation_id)
     except Organisation.DoesNotExist:
-        raise NotFound("Organisation not found.") from None
+        raise NotFound(_("Organisation not found.")) from None

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from switchboard.core import throttle
 from switchboard.core import validation as v
@@ -32,7 +33,12 @@ def login_attempt(*, email: str, password: str, client_ip: str, request=None) ->
     for scope, subject in (("login-email", email), ("login-ip", client_ip)):
         if wait := throttle.exceeded(scope, subject, rate):
             raise RateLimited(
-                _("Too many failed attempts. Try again in %(minutes)d minutes.") % {"minutes": wait // 60 + 1},
+                ngettext(
+                    "Too many failed attempts. Try again in %(minutes)d minute.",
+                    "Too many failed attempts. Try again in %(minutes)d minutes.",
+                    wait // 60 + 1,
+                )
+                % {"minutes": wait // 60 + 1},
                 retry_after=wait,
             )
     user = authenticate(request, username=email, password=password) if email and password else None
