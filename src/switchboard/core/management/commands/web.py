@@ -3,6 +3,7 @@
 import os
 import sys
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
@@ -14,6 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
 
     def handle(self, *args, bind: str, workers: int, **options):
+        call_command("collectstatic", interactive=False, verbosity=0)  # WhiteNoise serves them from STATIC_ROOT
         argv = [
             sys.executable,
             "-m",
