@@ -46,6 +46,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
 
 INSTALLED_APPS = [
+    "switchboard.portal",  # first, so its admin/base_site.html overrides Django's
     "switchboard.portal.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -61,7 +62,6 @@ INSTALLED_APPS = [
     "switchboard.events",
     "switchboard.tenancy",
     "switchboard.api",
-    "switchboard.portal",
 ]
 
 MIDDLEWARE = [

@@ -50,6 +50,7 @@ class Address(TimeStampedModel):
 
     class Meta:
         ordering = ["kind", "name", "id"]
+        verbose_name_plural = _("addresses")
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation"], condition=Q(kind="billing"), name="address_one_billing_per_organisation"

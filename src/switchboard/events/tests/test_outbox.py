@@ -93,3 +93,10 @@ def test_events_without_handlers_are_kept_but_not_queued(db):
     services.emit("test.nobody_listens", organisation_id=None, payload={})
     assert OutboxEvent.objects.filter(type="test.nobody_listens").exists()
     assert not Delivery.objects.exists()
+
+
+def test_audit_changes_lists_only_touched_fields():
+    from switchboard.events.templatetags.audit import changes
+
+    entry = AuditEntry(before={"city": "Bonn", "name": "A"}, after={"city": "Kiel", "name": "A", "new": 1})
+    assert changes(entry) == [("city", "Bonn", "Kiel"), ("new", None, 1)]

@@ -116,4 +116,8 @@ def profile_update(*, principal: Principal, first_name: str, last_name: str, lan
 def language_set(*, principal: Principal, language: str) -> None:
     """The language chosen in the portal's switch is also the one the person's mails are written in."""
     language = v.choice(language, field="language", allowed=[code for code, _n in settings.LANGUAGES])
-    User.objects.filter(pk=principal.actor_id).update(language=language)
+    user = User.objects.select_for_update().get(pk=principal.actor_id)
+    if user.language != language:
+        audit(principal, "user.language_set", user, before={"language": user.language}, after={"language": language})
+        user.language = language
+        user.save(update_fields=["language"])

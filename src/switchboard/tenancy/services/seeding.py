@@ -25,12 +25,9 @@ def organisation_create_root(
     fields = clean_organisation_fields(company_name=company_name, invoice_email=invoice_email)
     person = clean_person(email=owner_email, first_name=owner_first_name, last_name=owner_last_name)
     operator = insert_organisation(kind=OrganisationKind.OPERATOR, parent=None, **fields)
-    user = User.objects.filter(email=person["email"]).first() or User.objects.create_user(
-        person["email"],
-        owner_password,
-        first_name=person["first_name"],
-        last_name=person["last_name"],
-        is_staff=True,
+    # The operator's owner runs the installation, so it is the admin site's superuser; reseller staff get less.
+    user = User.objects.filter(email=person["email"]).first() or User.objects.create_superuser(
+        person["email"], owner_password, first_name=person["first_name"], last_name=person["last_name"]
     )
     membership = Membership.objects.create(user=user, organisation=operator, role="owner", is_original_owner=True)
     installer = Principal(ActorKind.SYSTEM, operator.pk, "owner", frozenset(), None, "installation")
