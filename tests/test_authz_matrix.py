@@ -4,6 +4,7 @@ A refusal must change nothing: the rows of every tenancy table, the audit log an
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -45,196 +46,117 @@ def P(doc: str, fn: Callable) -> Callable:
     return fn
 
 
+def endpoint(method: str, path: str, needs: str, body: dict | Callable | None = None) -> Route:
+    """`path` may name the customer's objects: {user}, {address}, {client}; such routes are object-scoped."""
+
+    def resolve(w, o) -> str:
+        return "/api/v1" + path.format(user=w.user.pk, address=o["address"].pk, client=w.client.pk)
+
+    doc = path.replace("{user}", "{id}").replace("{address}", "{id}").replace("{client}", "{id}")
+    payload = body if callable(body) or body is None else (lambda w, o: body)
+    return Route(method, P(doc, resolve), needs, body=payload, scoped_object="{" in path)
+
+
+USER_CHANGE = lambda w, o: {"email": w.user.user.email, "first_name": "X", "last_name": "Y", "role": "read_only"}  # noqa: E731
+CHILD_IN = {
+    "company_name": "Child",
+    "invoice_email": "c@child.test",
+    "owner_email": "o@child.test",
+    "owner_first_name": "O",
+    "owner_last_name": "W",
+}
+
 API = [
-    Route("get", P("/me", lambda w, o: "/api/v1/me"), "read_only"),
-    Route("get", P("/organisation", lambda w, o: "/api/v1/organisation"), "read_only"),
-    Route(
-        "put",
-        P("/organisation", lambda w, o: "/api/v1/organisation"),
-        "admin",
-        body=lambda w, o: {"company_name": "Renamed GmbH", "invoice_email": "inv@acme.test"},
+    endpoint("get", "/me", "read_only"),
+    endpoint("get", "/organisation", "read_only"),
+    endpoint("put", "/organisation", "admin", {"company_name": "Renamed GmbH", "invoice_email": "inv@acme.test"}),
+    endpoint("get", "/organisations", "read_only"),
+    endpoint("post", "/organisations", "admin", CHILD_IN),
+    endpoint("get", "/users", "read_only"),
+    endpoint(
+        "post", "/users", "admin", {"email": "new@acme.test", "first_name": "N", "last_name": "U", "role": "user"}
     ),
-    Route("get", P("/organisations", lambda w, o: "/api/v1/organisations"), "read_only"),
-    Route(
-        "post",
-        P("/organisations", lambda w, o: "/api/v1/organisations"),
-        "admin",
-        body=lambda w, o: {
-            "company_name": "Child",
-            "invoice_email": "c@child.test",
-            "owner_email": "o@child.test",
-            "owner_first_name": "O",
-            "owner_last_name": "W",
-        },
-    ),
-    Route("get", P("/users", lambda w, o: "/api/v1/users"), "read_only"),
-    Route(
-        "post",
-        P("/users", lambda w, o: "/api/v1/users"),
-        "admin",
-        body=lambda w, o: {"email": "new@acme.test", "first_name": "N", "last_name": "U", "role": "user"},
-    ),
-    Route("get", P("/users/{id}", lambda w, o: f"/api/v1/users/{w.user.pk}"), "read_only", scoped_object=True),
-    Route(
-        "put",
-        P("/users/{id}", lambda w, o: f"/api/v1/users/{w.user.pk}"),
-        "admin",
-        scoped_object=True,
-        body=lambda w, o: {"email": w.user.user.email, "first_name": "X", "last_name": "Y", "role": "read_only"},
-    ),
-    Route("delete", P("/users/{id}", lambda w, o: f"/api/v1/users/{w.user.pk}"), "admin", scoped_object=True),
-    Route("get", P("/api-clients", lambda w, o: "/api/v1/api-clients"), "read_only"),
-    Route(
-        "post", P("/api-clients", lambda w, o: "/api/v1/api-clients"), "admin", body=lambda w, o: {"username": "robot"}
-    ),
-    Route(
-        "delete", P("/api-clients/{id}", lambda w, o: f"/api/v1/api-clients/{w.client.pk}"), "admin", scoped_object=True
-    ),
-    Route("get", P("/addresses", lambda w, o: "/api/v1/addresses"), "read_only"),
-    Route("post", P("/addresses", lambda w, o: "/api/v1/addresses"), "admin", body=lambda w, o: ADDRESS),
-    Route("put", P("/addresses/billing", lambda w, o: "/api/v1/addresses/billing"), "admin", body=lambda w, o: ADDRESS),
-    Route(
-        "get",
-        P("/addresses/{id}", lambda w, o: f"/api/v1/addresses/{o['address'].pk}"),
-        "read_only",
-        scoped_object=True,
-    ),
-    Route(
-        "put",
-        P("/addresses/{id}", lambda w, o: f"/api/v1/addresses/{o['address'].pk}"),
-        "admin",
-        scoped_object=True,
-        body=lambda w, o: ADDRESS,
-    ),
-    Route(
-        "delete", P("/addresses/{id}", lambda w, o: f"/api/v1/addresses/{o['address'].pk}"), "admin", scoped_object=True
-    ),
-    Route("get", P("/audit-log", lambda w, o: "/api/v1/audit-log"), "admin"),
+    endpoint("get", "/users/{user}", "read_only"),
+    endpoint("put", "/users/{user}", "admin", USER_CHANGE),
+    endpoint("delete", "/users/{user}", "admin"),
+    endpoint("get", "/api-clients", "read_only"),
+    endpoint("post", "/api-clients", "admin", {"username": "robot"}),
+    endpoint("delete", "/api-clients/{client}", "admin"),
+    endpoint("get", "/addresses", "read_only"),
+    endpoint("post", "/addresses", "admin", ADDRESS),
+    endpoint("put", "/addresses/billing", "admin", ADDRESS),
+    endpoint("get", "/addresses/{address}", "read_only"),
+    endpoint("put", "/addresses/{address}", "admin", ADDRESS),
+    endpoint("delete", "/addresses/{address}", "admin"),
+    endpoint("get", "/audit-log", "admin"),
 ]
 
+
+def page(doc: str, url: Callable, needs: str = "read_only", scoped: bool = False) -> Route:
+    return Route("get", P(doc, url), needs, scoped_object=scoped)
+
+
+def form(doc: str, url: Callable, body: Callable | None = None, ok: int = 302, scoped: bool = False) -> Route:
+    """A portal form post; every one of them needs at least the Admin role."""
+    return Route("post", P(doc, url), "admin", body=body, scoped_object=scoped, ok=(ok,), form=True)
+
+
+def prefixed(prefix: str, values: dict) -> dict:
+    return {f"{prefix}-{k}": v for k, v in values.items()}
+
+
+def url(name: str, key: Callable | None = None) -> Callable:
+    return lambda w, o: reverse(name, args=[key(w, o)] if key else None)
+
+
+USER = lambda w, o: w.user.pk  # noqa: E731
+ADDRESS_ID = lambda w, o: o["address"].pk  # noqa: E731
+MEMBER = {"email": "new@acme.test", "first_name": "N", "last_name": "U", "role": "user"}
+CHILD = {
+    "kind": "sub_organisation",
+    "company_name": "Child",
+    "invoice_email": "c@child.test",
+    "owner_first_name": "O",
+    "owner_last_name": "W",
+    "owner_email": "o@child.test",
+}
+
 PORTAL = [
-    Route("get", P("dashboard", lambda w, o: reverse("portal:dashboard")), "read_only"),
-    Route("get", P("account", lambda w, o: reverse("tenancy:account")), "read_only"),
-    Route("get", P("users", lambda w, o: reverse("tenancy:users")), "read_only"),
-    Route("get", P("organisation", lambda w, o: reverse("tenancy:organisation")), "read_only"),
-    Route("get", P("audit", lambda w, o: reverse("events:audit")), "admin"),
-    Route(
-        "get", P("user edit", lambda w, o: reverse("tenancy:user_edit", args=[w.user.pk])), "admin", scoped_object=True
+    page("dashboard", url("portal:dashboard")),
+    page("account", url("tenancy:account")),
+    page("users", url("tenancy:users")),
+    page("organisation", url("tenancy:organisation")),
+    page("audit", url("events:audit"), "admin"),
+    page("user edit", url("tenancy:user_edit", USER), "admin", scoped=True),
+    page("address edit", url("tenancy:address_edit", ADDRESS_ID), "admin", scoped=True),
+    form(
+        "account: customer data",
+        url("tenancy:account"),
+        lambda w, o: {"action": "organisation", **prefixed("org", {"company_name": "R", "invoice_email": "i@a.test"})},
     ),
-    Route(
-        "get",
-        P("address edit", lambda w, o: reverse("tenancy:address_edit", args=[o["address"].pk])),
-        "admin",
-        scoped_object=True,
+    form(
+        "account: shipping address",
+        url("tenancy:account"),
+        lambda w, o: {"action": "shipping", **prefixed("shipping", ADDRESS)},
     ),
-    Route(
-        "post",
-        P("account: customer data", lambda w, o: reverse("tenancy:account")),
-        "admin",
-        form=True,
-        ok=(302,),
-        body=lambda w, o: {
-            "action": "organisation",
-            "org-company_name": "Renamed",
-            "org-invoice_email": "inv@acme.test",
-        },
+    form(
+        "account: billing address",
+        url("tenancy:account"),
+        lambda w, o: {"action": "billing", **prefixed("billing", ADDRESS)},
     ),
-    Route(
-        "post",
-        P("account: shipping address", lambda w, o: reverse("tenancy:account")),
-        "admin",
-        form=True,
-        ok=(302,),
-        body=lambda w, o: {"action": "shipping", **{f"shipping-{k}": v for k, v in ADDRESS.items()}},
-    ),
-    Route(
-        "post",
-        P("account: billing address", lambda w, o: reverse("tenancy:account")),
-        "admin",
-        form=True,
-        ok=(302,),
-        body=lambda w, o: {"action": "billing", **{f"billing-{k}": v for k, v in ADDRESS.items()}},
-    ),
-    Route(
-        "post",
-        P("users: create", lambda w, o: reverse("tenancy:users")),
-        "admin",
-        form=True,
-        ok=(302,),
-        body=lambda w, o: {
-            "action": "member",
-            "email": "new@acme.test",
-            "first_name": "N",
-            "last_name": "U",
-            "role": "user",
-        },
-    ),
-    Route(
-        "post",
-        P("users: api client", lambda w, o: reverse("tenancy:users")),
-        "admin",
-        form=True,
-        ok=(200,),
-        body=lambda w, o: {"action": "api_client", "username": "robot"},
-    ),
-    Route(
-        "post",
-        P("user edit", lambda w, o: reverse("tenancy:user_edit", args=[w.user.pk])),
-        "admin",
-        form=True,
-        ok=(302,),
-        scoped_object=True,
+    form("users: create", url("tenancy:users"), lambda w, o: {"action": "member", **MEMBER}),
+    form("users: api client", url("tenancy:users"), lambda w, o: {"action": "api_client", "username": "robot"}, 200),
+    form(
+        "user edit",
+        url("tenancy:user_edit", USER),
+        scoped=True,
         body=lambda w, o: {"email": w.user.user.email, "first_name": "X", "last_name": "Y", "role": "read_only"},
     ),
-    Route(
-        "post",
-        P("user remove", lambda w, o: reverse("tenancy:user_remove", args=[w.user.pk])),
-        "admin",
-        form=True,
-        ok=(302,),
-        scoped_object=True,
-    ),
-    Route(
-        "post",
-        P("address edit", lambda w, o: reverse("tenancy:address_edit", args=[o["address"].pk])),
-        "admin",
-        form=True,
-        ok=(302,),
-        scoped_object=True,
-        body=lambda w, o: ADDRESS,
-    ),
-    Route(
-        "post",
-        P("address remove", lambda w, o: reverse("tenancy:address_remove", args=[o["address"].pk])),
-        "admin",
-        form=True,
-        ok=(302,),
-        scoped_object=True,
-    ),
-    Route(
-        "post",
-        P("api client revoke", lambda w, o: reverse("tenancy:api_client_revoke", args=[w.client.pk])),
-        "admin",
-        form=True,
-        ok=(302,),
-        scoped_object=True,
-    ),
-    Route(
-        "post",
-        P("organisation: create child", lambda w, o: reverse("tenancy:organisation")),
-        "admin",
-        form=True,
-        ok=(302,),
-        body=lambda w, o: {
-            "action": "child",
-            "kind": "sub_organisation",
-            "company_name": "Child",
-            "invoice_email": "c@child.test",
-            "owner_first_name": "O",
-            "owner_last_name": "W",
-            "owner_email": "o@child.test",
-        },
-    ),
+    form("user remove", url("tenancy:user_remove", USER), scoped=True),
+    form("address edit", url("tenancy:address_edit", ADDRESS_ID), lambda w, o: ADDRESS, scoped=True),
+    form("address remove", url("tenancy:address_remove", ADDRESS_ID), scoped=True),
+    form("api client revoke", url("tenancy:api_client_revoke", lambda w, o: w.client.pk), scoped=True),
+    form("organisation: create child", url("tenancy:organisation"), lambda w, o: {"action": "child", **CHILD}),
 ]
 
 
@@ -323,8 +245,7 @@ def test_portal_page(route: Route, who: str, world, objects, portal):
 
 
 def test_matrix_covers_every_api_operation():
-    schema = native_api.get_openapi_schema()
-    operations = {(method, path.removeprefix("/api/v1")) for path, item in schema["paths"].items() for method in item}
-    covered = {(r.method, r.path.__doc__.replace("{id}", "")) for r in API}
-    normalised = {(m, p.split("{")[0] if "{" in p else p) for m, p in operations}
-    assert normalised == {(m, p) for m, p in covered}
+    """A new API route without a row in the matrix fails here."""
+    paths = native_api.get_openapi_schema()["paths"]
+    operations = {(m, re.sub(r"\{\w+\}", "{id}", p.removeprefix("/api/v1"))) for p, item in paths.items() for m in item}
+    assert operations == {(r.method, r.path.__doc__) for r in API}
