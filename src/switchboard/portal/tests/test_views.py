@@ -97,37 +97,23 @@ def test_person_in_two_organisations_switches_between_them(client, world):
     assert world.other.company_name not in client.get("/account/").content.decode()
 
 
-def test_account_form_errors_are_shown_in_place_and_nothing_is_saved(portal, world):
-    response = portal(world.owner).post(
-        "/account/",
-        {
-            "action": "shipping",
-            "shipping-name": "Depot",
-            "shipping-street": "Weg 1",
-            "shipping-postal_code": "1",
-            "shipping-city": "Kiel",
-            "shipping-country": "Germany",
-        },
-    )
+def post_shipping_address(browser: Client, country: str):
+    fields = {"name": "Depot", "street": "Weg 1", "postal_code": "1", "city": "Kiel", "country": country}
+    return browser.post("/account/", {"action": "shipping", **{f"shipping-{k}": v for k, v in fields.items()}})
+
+
+@pytest.mark.parametrize(
+    ("country", "message"),
+    [
+        ("Germany", "Ensure this value has at most 2 characters"),  # the form's own check
+        ("1A", "Use the two-letter ISO country code"),  # the service's refusal, shown next to the field
+    ],
+)
+def test_address_errors_are_shown_in_place_and_nothing_is_saved(portal, world, country, message):
+    response = post_shipping_address(portal(world.owner), country)
     assert response.status_code == 400
-    assert "Ensure this value has at most 2 characters" in response.content.decode()
+    assert message in response.content.decode()
     assert not Address.objects.exists()
-
-
-def test_service_refusal_is_shown_next_to_the_field(portal, world):
-    response = portal(world.owner).post(
-        "/account/",
-        {
-            "action": "shipping",
-            "shipping-name": "Depot",
-            "shipping-street": "Weg 1",
-            "shipping-postal_code": "1",
-            "shipping-city": "Kiel",
-            "shipping-country": "1A",
-        },
-    )
-    assert response.status_code == 400
-    assert "Use the two-letter ISO country code" in response.content.decode()
 
 
 def test_new_api_client_secret_is_shown_once(portal, world):

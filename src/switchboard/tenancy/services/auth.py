@@ -21,6 +21,8 @@ from ..models import User
 from ..selectors import principal_for_membership
 from ._common import audit
 
+RESET_MAILS = throttle.Rate(limit=3, window=3600)
+
 
 def _failure_rate() -> throttle.Rate:
     return throttle.Rate.parse(settings.SWITCHBOARD["LOGIN_FAILURES"])
@@ -53,6 +55,8 @@ def login_attempt(*, email: str, password: str, client_ip: str, request=None) ->
 def password_reset_request(*, email: str) -> None:
     """Always silent about whether the address exists, so the form cannot be used to find accounts."""
     email = (email or "").strip().lower()
+    if throttle.hit("password-reset", email, RESET_MAILS):
+        return  # a few links per hour are plenty; more would let anyone flood a mailbox
     user = User.objects.filter(email=email, is_active=True).first()
     if user and user.memberships.exists():
         with transaction.atomic():

@@ -205,6 +205,13 @@ def test_password_reset_mail_only_for_known_addresses(world, django_capture_on_c
     assert services.login_attempt(email=world.user.user.email, password="Quiet-River-8812", client_ip="192.0.2.1")
 
 
+def test_password_reset_mails_are_limited_per_address(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(5):
+            services.password_reset_request(email=world.user.user.email)
+    assert len(mail.outbox) == 3
+
+
 def test_mails_follow_the_recipients_language(world, django_capture_on_commit_callbacks):
     world.owner.user.language = "de"
     world.owner.user.save()
