@@ -148,3 +148,7 @@ def user_exists(*, email: str) -> bool:
 def api_client_id_of(*, username: str, organisation_name: str) -> str:
     client = ApiClient.objects.filter(name=username, organisation__company_name=organisation_name).first()
     return client.client_id if client else ""
+
+
+def operator_exists() -> bool:
+    return Organisation.objects.filter(kind="operator").exists()
