@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 
+from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -70,6 +71,12 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
         return problem(exc.status_code, [FieldError(None, "error", str(exc.message))])
+
+    @api.exception_handler(SuspiciousOperation)
+    def suspicious(request, exc):
+        return problem(
+            400, [FieldError(None, "bad_request", _("The request cannot be read (malformed or too large)."))]
+        )
 
     @api.exception_handler(Http404)
     def http404(request, exc):

@@ -7,9 +7,10 @@ import binascii
 import json
 from urllib.parse import unquote_plus
 
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, JsonResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 
 FORM = "application/x-www-form-urlencoded"
@@ -23,7 +24,8 @@ def _error(code: str, message: str) -> JsonResponse:
 def _parameters(request: HttpRequest) -> dict[str, str] | JsonResponse:
     """grant_type may come as JSON (the spec), a form body, or the query string (a .NET client)."""
     content_type = request.content_type or ""
-    params: dict[str, str] = {k: v for k, v in request.GET.items() if k in PASSED_ON}
+    # Only grant_type from the URL: secrets in a query string end up in access logs.
+    params: dict[str, str] = {"grant_type": request.GET["grant_type"]} if "grant_type" in request.GET else {}
     if content_type == "application/json":
         try:
             body = json.loads(request.body or b"{}")
@@ -33,7 +35,10 @@ def _parameters(request: HttpRequest) -> dict[str, str] | JsonResponse:
             return _error("BodyValidationError", "Request body validation error: expected a JSON object")
         params.update({k: str(v) for k, v in body.items() if k in PASSED_ON})
     elif content_type in (FORM, "multipart/form-data"):
-        params.update({k: v for k, v in request.POST.items() if k in PASSED_ON})
+        try:
+            params.update({k: v for k, v in request.POST.items() if k in PASSED_ON})
+        except (MultiPartParserError, SuspiciousOperation):
+            return _error("BodyValidationError", "Request body validation error: the form body cannot be read")
     elif request.body:
         return _error("UnsupportedContentTypeError", "Content-Type not supported")
     if not params.get("grant_type"):
@@ -56,9 +61,17 @@ def _client_id(request: HttpRequest, params: dict[str, str]) -> str:
 
 
 @csrf_exempt
-@require_POST
 def token(request: HttpRequest) -> JsonResponse:
-    params = _parameters(request)
+    if request.method != "POST":
+        return JsonResponse(
+            {"statusCode": 405, "errorCode": "MethodNotAllowed", "message": "Use POST."},
+            status=405,
+            headers={"Allow": "POST"},
+        )
+    try:
+        params = _parameters(request)
+    except SuspiciousOperation:  # e.g. a body over DATA_UPLOAD_MAX_MEMORY_SIZE
+        return _error("BodyValidationError", "Request body validation error: the body is too large")
     if isinstance(params, JsonResponse):
         return params
     # Hand DOT a plain form request, so client authentication and token issue stay DOT's (hashed secrets).

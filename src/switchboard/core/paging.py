@@ -40,4 +40,5 @@ def paginate(queryset: QuerySet, *, page: int, size: int, max_size: int = 500) -
         raise ValidationFailed(_("Page size must be between 1 and %(max)d.") % {"max": max_size}, field="size")
     total = queryset.count()
     offset = (page - 1) * size
-    return Page(list(queryset[offset : offset + size]), page, size, total)
+    items = list(queryset[offset : offset + size]) if offset < total else []  # past the end: an empty page
+    return Page(items, page, size, total)

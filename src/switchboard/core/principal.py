@@ -39,6 +39,11 @@ class Principal:
     actor_id: int | None
     label: str
 
+    @property
+    def user_id(self) -> int | None:
+        """The person acting, if any: an API client's id is not a user id."""
+        return self.actor_id if self.kind == ActorKind.USER else None
+
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions
 

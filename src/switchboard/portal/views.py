@@ -26,6 +26,10 @@ from .middleware import SESSION_ORGANISATION
 
 
 def _client_ip(request: HttpRequest) -> str:
+    """Behind the trusted proxy, the client is the last address it appended; anything before that is hearsay."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if settings.BEHIND_PROXY and forwarded:
+        return forwarded.split(",")[-1].strip()
     return request.META.get("REMOTE_ADDR", "")
 
 

@@ -15,6 +15,12 @@ class OrganisationScopedAdmin(admin.ModelAdmin):
             return queryset
         return queryset.filter(**{f"{self.organisation_path}__in": subtree_ids(user=request.user)})
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """Staff can attach things only to organisations they can see."""
+        if db_field.related_model is Organisation and not request.user.is_superuser:
+            kwargs["queryset"] = Organisation.objects.filter(id__in=subtree_ids(user=request.user))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 @admin.register(Organisation)
 class OrganisationAdmin(OrganisationScopedAdmin):
@@ -40,6 +46,11 @@ class UserAdmin(OrganisationScopedAdmin):
     search_fields = ("email", "first_name", "last_name")
     exclude = ("password", "groups", "user_permissions")
     readonly_fields = ("last_login", "date_joined")
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return self.readonly_fields
+        return (*self.readonly_fields, "is_staff", "is_superuser")  # staff cannot promote anyone
 
     def get_queryset(self, request):
         return super().get_queryset(request).distinct()

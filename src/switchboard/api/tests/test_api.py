@@ -157,3 +157,37 @@ def test_audit_log_through_the_api(api, world):
 def test_openapi_docs_are_served(client):
     assert client.get("/api/docs").status_code == 302
     assert client.get("/api/v1/openapi.json").json()["info"]["title"] == "Switchboard API"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "status"),
+    [
+        ("get", "/api/v1/users?page=99999999999999999999", {}, 200),
+        ("get", "/api/v1/me?a=%zz", {}, 400),
+        ("patch", "/api/v1/users", {}, 405),
+        ("get", "/management-api/oauth/token", {}, 405),
+        ("post", "/api/v1/addresses", {"data": "x" * 3_000_000, "content_type": "application/json"}, 400),
+        (
+            "post",
+            "/management-api/oauth/token",
+            {"data": "--x\r\nbroken", "content_type": "multipart/form-data; boundary=x"},
+            400,
+        ),
+    ],
+)
+def test_odd_requests_get_json_answers_never_html_or_500(api, world, method, path, kwargs, status):
+    caller = api(world.client)
+    response = getattr(caller.client, method)(path, headers=caller.headers, **kwargs)
+    assert response.status_code == status, response.content[:300]
+    assert "json" in response["Content-Type"]
+
+
+def test_client_secret_in_the_query_string_is_ignored(client, world):
+    response = client.post(
+        f"/management-api/oauth/token?grant_type=client_credentials&client_id={world.client.client_id}"
+        f"&client_secret={world.secret}",
+        "",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    assert response.json()["errorCode"] == "AuthValidationError"

@@ -151,3 +151,44 @@ def test_admin_site_is_scoped_for_reseller_staff(client, world):
     assert "Below GmbH" in page and "Reseller AG" in page
     assert world.customer.company_name not in page
     assert below.customer_number in page
+
+
+def test_behind_a_proxy_the_login_throttle_counts_the_real_client(client, world, settings):
+    settings.BEHIND_PROXY = True
+    settings.SWITCHBOARD = {**settings.SWITCHBOARD, "LOGIN_FAILURES": "2/900"}
+    for n in range(3):
+        client.post(
+            "/login/",
+            {"email": f"nobody{n}@x.test", "password": "x"},
+            HTTP_X_FORWARDED_FOR="203.0.113.9",
+            REMOTE_ADDR="10.0.0.1",
+        )
+    response = client.post(
+        "/login/",
+        {"email": world.owner.user.email, "password": f.PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+        REMOTE_ADDR="10.0.0.1",
+    )
+    assert response.status_code == 302  # the balancer's address is not locked out for everybody
+
+
+def test_reseller_staff_cannot_attach_members_outside_their_tree_or_promote(client, world):
+    from django.contrib.auth.models import Permission
+
+    reseller = f.OrganisationFactory(parent=world.operator, kind="reseller", company_name="Reseller AG")
+    staff = f.member(reseller, "owner", original=True).user
+    staff.is_staff = True
+    staff.save()
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_membership", "view_membership", "change_user", "view_user"])
+    )
+    client.force_login(staff)
+    form = client.get("/admin/tenancy/membership/add/").content.decode()
+    assert "Reseller AG" in form and world.customer.company_name not in form
+    response = client.post(
+        "/admin/tenancy/membership/add/", {"user": staff.pk, "organisation": world.customer.pk, "role": "owner"}
+    )
+    assert response.status_code == 200  # the form refuses the foreign organisation
+    assert not Membership.objects.filter(user=staff, organisation=world.customer).exists()
+    change = client.get(f"/admin/tenancy/user/{staff.pk}/change/").content.decode()
+    assert 'name="is_superuser"' not in change

@@ -100,7 +100,7 @@ def password_set(*, uidb64: str, token: str, password: str, password_repeat: str
 @transaction.atomic
 def profile_update(*, principal: Principal, first_name: str, last_name: str, language: str) -> User:
     """A person's own name and language; the login e-mail is changed by whoever manages users."""
-    user = User.objects.select_for_update().get(pk=principal.actor_id)
+    user = User.objects.select_for_update().get(pk=principal.user_id)
     before = {"first_name": user.first_name, "last_name": user.last_name, "language": user.language}
     user.first_name = v.text(first_name, field="first_name", max_length=100)
     user.last_name = v.text(last_name, field="last_name", max_length=100)
@@ -120,7 +120,7 @@ def profile_update(*, principal: Principal, first_name: str, last_name: str, lan
 def language_set(*, principal: Principal, language: str) -> None:
     """The language chosen in the portal's switch is also the one the person's mails are written in."""
     language = v.choice(language, field="language", allowed=[code for code, _n in settings.LANGUAGES])
-    user = User.objects.select_for_update().get(pk=principal.actor_id)
+    user = User.objects.select_for_update().get(pk=principal.user_id)
     if user.language != language:
         audit(principal, "user.language_set", user, before={"language": user.language}, after={"language": language})
         user.language = language

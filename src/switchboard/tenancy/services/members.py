@@ -79,7 +79,7 @@ def add_member(
 
 
 def principal_language(principal: Principal) -> str:
-    inviter = User.objects.filter(pk=principal.actor_id).values_list("language", flat=True).first()
+    inviter = User.objects.filter(pk=principal.user_id).values_list("language", flat=True).first()
     return inviter or "en"
 
 
@@ -122,15 +122,15 @@ def member_update(
     if membership.is_original_owner and role != Role.OWNER:
         raise PermissionDenied(_("The original owner cannot be demoted."), field="role", code="original_owner")
     user = membership.user
-    if person["email"] != user.email:
-        if User.objects.filter(email=person["email"]).exclude(pk=user.pk).exists():
-            raise Conflict(_("Another account already uses this e-mail address."), field="email", code="email_taken")
-        if user.memberships.exclude(pk=membership.pk).exists():
-            raise Conflict(
-                _("This person also works in other organisations; only they can change their login e-mail."),
-                field="email",
-                code="shared_account",
-            )
+    changed = [name for name in ("email", "first_name", "last_name") if person[name] != getattr(user, name)]
+    if changed and not _identity_editable(principal, membership):
+        raise PermissionDenied(
+            _("Only this person can change their own name and login e-mail."),
+            field=changed[0],
+            code="identity_locked",
+        )
+    if "email" in changed and User.objects.filter(email=person["email"]).exclude(pk=user.pk).exists():
+        raise Conflict(_("Another account already uses this e-mail address."), field="email", code="email_taken")
     before = _snapshot(membership)
     for name in ("email", "first_name", "last_name"):
         setattr(user, name, person[name])
@@ -141,13 +141,23 @@ def member_update(
     return membership
 
 
+def _identity_editable(principal: Principal, membership: Membership) -> bool:
+    """Whoever manages users may rename and re-address only accounts that exist for this organisation alone;
+    otherwise one tenant could rename another's user, or take over an owner's or staff login by e-mail."""
+    user = membership.user
+    if user.pk == principal.user_id:
+        return True
+    shared = user.memberships.exclude(pk=membership.pk).exists()
+    return not (shared or membership.is_original_owner or user.is_staff or user.is_superuser)
+
+
 @transaction.atomic
 def member_remove(*, principal: Principal, membership_id: int) -> None:
     principal.require(Permission.USERS_MANAGE)
     membership = _member(principal, membership_id)
     if membership.is_original_owner:
         raise PermissionDenied(_("The original owner cannot be removed."), code="original_owner")
-    if membership.user_id == principal.actor_id:
+    if membership.user_id == principal.user_id:
         raise PermissionDenied(_("You cannot remove yourself."), code="self")
     _may_manage(principal, membership)
     audit(principal, "member.removed", membership, before=_snapshot(membership))

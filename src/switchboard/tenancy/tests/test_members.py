@@ -218,3 +218,59 @@ def test_mails_follow_the_recipients_language(world, django_capture_on_commit_ca
     with django_capture_on_commit_callbacks(execute=True):
         membership = invite(world)
     assert membership.user.language == "de"  # new people inherit the inviter's language until they change it
+
+
+def test_nobody_else_can_re_address_the_original_owner(world):
+    """A second owner must not be able to point the original owner's login at their own mailbox."""
+    second_owner = f.principal(f.member(world.customer, "owner"))
+    with pytest.raises(PermissionDenied) as refused:
+        services.member_update(
+            principal=second_owner,
+            membership_id=world.owner.pk,
+            email="attacker@evil.test",
+            first_name=world.owner.user.first_name,
+            last_name=world.owner.user.last_name,
+            role="owner",
+        )
+    assert refused.value.field == "email"
+    assert User.objects.get(pk=world.owner.user_id).email != "attacker@evil.test"
+
+
+def test_accounts_shared_with_another_organisation_keep_their_identity(world):
+    """Inviting another tenant's user must not let this tenant rename that person there."""
+    shared = services.member_invite(
+        principal=f.principal(world.owner),
+        email=world.other_owner.user.email,
+        first_name="X",
+        last_name="Y",
+        role="user",
+    )
+    with pytest.raises(PermissionDenied):
+        services.member_update(
+            principal=f.principal(world.owner),
+            membership_id=shared.pk,
+            email=world.other_owner.user.email,
+            first_name="Hacked",
+            last_name="Name",
+            role="read_only",
+        )
+    assert User.objects.get(pk=world.other_owner.user_id).first_name != "Hacked"
+    services.member_update(
+        principal=f.principal(world.owner),
+        membership_id=shared.pk,
+        email=world.other_owner.user.email,
+        first_name=shared.user.first_name,
+        last_name=shared.user.last_name,
+        role="read_only",
+    )  # the role stays this tenant's call
+    assert Membership.objects.get(pk=shared.pk).role == "read_only"
+
+
+def test_api_client_ids_are_not_mistaken_for_user_ids(world):
+    from switchboard.tenancy.selectors import principal_for_api_client
+
+    robot = principal_for_api_client(world.client)
+    victim = f.member(world.customer, "user")
+    assert robot.user_id is None
+    services.member_remove(principal=robot, membership_id=victim.pk)
+    assert not Membership.objects.filter(pk=victim.pk).exists()

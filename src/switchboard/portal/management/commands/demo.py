@@ -24,7 +24,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, bind: str, seed_only: bool, **options):
         call_command("migrate", interactive=False, verbosity=0)
-        call_command("createcachetable", verbosity=0)
         created = demo.seed()
         self._print_logins(bind, created)
         if seed_only:
