@@ -17,6 +17,3 @@ def audit_list(*, principal: Principal, action: str | None = None, object_type: 
         entries = entries.filter(object_type=object_type)
     return entries
 
-
-def audit_count(*, organisation_id: int) -> int:
-    return AuditEntry.objects.filter(organisation_id=organisation_id).count()
