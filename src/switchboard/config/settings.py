@@ -182,6 +182,8 @@ OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
     "PKCE_REQUIRED": True,
     "OAUTH2_VALIDATOR_CLASS": "switchboard.tenancy.oauth.ApiClientValidator",
+    # Tokens are kept only as SHA-256 checksums (RFC 9700): a database dump yields no usable bearer token.
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
 }
 
 TASKS = {

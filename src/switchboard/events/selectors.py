@@ -16,4 +16,3 @@ def audit_list(*, principal: Principal, action: str | None = None, object_type: 
     if object_type:
         entries = entries.filter(object_type=object_type)
     return entries
-

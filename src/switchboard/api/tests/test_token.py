@@ -136,3 +136,10 @@ def test_revoked_client_loses_its_tokens_and_cannot_get_new_ones(client, world):
 def test_created_client_can_authenticate_with_the_secret_shown_once(client, world):
     api_client, secret = services.api_client_create(principal=f.principal(world.owner), username="fresh")
     assert token_for(client, api_client.client_id, secret)
+
+
+def test_tokens_are_stored_only_as_checksums(client, world):
+    token = token_for(client, world.client.client_id, world.secret)
+    stored = AccessToken.objects.get()
+    assert stored.token == "" and token not in stored.token_checksum
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
