@@ -122,8 +122,9 @@ def set_language(request: HttpRequest) -> HttpResponse:
 @requires(Permission.VIEW)
 def switch_organisation(request: HttpRequest) -> HttpResponse:
     """Act in another organisation the person belongs to; anything else is ignored."""
-    chosen = tenancy.membership_for(user=request.user, organisation_id=_int(request.POST.get("organisation")))
-    if chosen is not None:
+    wanted = _int(request.POST.get("organisation"))
+    chosen = tenancy.membership_for(user=request.user, organisation_id=wanted)
+    if chosen is not None and chosen.organisation_id == wanted:  # membership_for falls back to the first one
         request.session[SESSION_ORGANISATION] = chosen.organisation_id
     return redirect("portal:dashboard")
 
