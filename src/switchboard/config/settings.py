@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "switchboard.core",
     "switchboard.events",
     "switchboard.tenancy",
+    "switchboard.connectivity",
     "switchboard.api",
 ]
 
@@ -197,6 +198,16 @@ SWITCHBOARD = {
     "API_RATE": os.environ.get("API_RATE", "600/m"),
     "LOGIN_FAILURES": os.environ.get("LOGIN_FAILURES", "5/900"),
     "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8")),
+    # The operator's network, shown to customers under Configuration → Network settings.
+    "APN": os.environ.get("SIM_APN", "iot.switchboard.net"),
+    "SMSC": os.environ.get("SIM_SMSC", "+882285000000"),
+    # APNs a SIM may open data sessions on (lower case, comma-separated); empty allows any.
+    "APNS": [
+        apn.strip().lower()
+        for apn in os.environ.get("SIM_APNS", os.environ.get("SIM_APN", "iot.switchboard.net")).split(",")
+        if apn.strip()
+    ],
+    "SIM_HISTORY_DAYS": int(os.environ.get("SIM_HISTORY_DAYS", "400")),
 }
 
 LOGGING = {

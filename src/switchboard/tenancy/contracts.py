@@ -77,6 +77,17 @@ CHILD_KINDS: dict[OrganisationKind, tuple[OrganisationKind, ...]] = {
 
 
 @dataclass(frozen=True)
+class OrganisationRef:
+    """Enough of an organisation for other apps to check where it sits in the tree."""
+
+    id: int
+    kind: OrganisationKind
+    parent_id: int | None
+    company_name: str
+    customer_number: str
+
+
+@dataclass(frozen=True)
 class AddressData:
     name: str
     street: str

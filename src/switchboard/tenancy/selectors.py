@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from switchboard.core.errors import NotFound
 from switchboard.core.principal import ActorKind, Permission, Principal
 
-from .contracts import ROLE_PERMISSIONS, Role
+from .contracts import ROLE_PERMISSIONS, OrganisationKind, OrganisationRef, Role
 from .models import Address, ApiClient, Membership, Organisation, User
 
 SimCounter = Callable[[list[int]], dict[int, int]]
@@ -152,3 +152,36 @@ def api_client_id_of(*, username: str, organisation_name: str) -> str:
 
 def operator_exists() -> bool:
     return Organisation.objects.filter(kind="operator").exists()
+
+
+def organisation_ref(*, organisation_id: int) -> OrganisationRef | None:
+    row = (
+        Organisation.objects.filter(pk=organisation_id)
+        .values("id", "kind", "parent_id", "company_name", "customer_number")
+        .first()
+    )
+    return OrganisationRef(**{**row, "kind": OrganisationKind(row["kind"])}) if row else None
+
+
+def organisation_refs(*, organisation_ids: list[int]) -> dict[int, OrganisationRef]:
+    rows = Organisation.objects.filter(pk__in=organisation_ids).values(
+        "id", "kind", "parent_id", "company_name", "customer_number"
+    )
+    return {r["id"]: OrganisationRef(**{**r, "kind": OrganisationKind(r["kind"])}) for r in rows}
+
+
+def child_refs(*, organisation_id: int) -> list[OrganisationRef]:
+    rows = Organisation.objects.filter(parent_id=organisation_id).values(
+        "id", "kind", "parent_id", "company_name", "customer_number"
+    )
+    return [OrganisationRef(**{**r, "kind": OrganisationKind(r["kind"])}) for r in rows.order_by("company_name")]
+
+
+def is_below(*, organisation_id: int, ancestor_id: int) -> bool:
+    """Whether the organisation sits strictly below the ancestor in the tree."""
+    parent = Organisation.objects.filter(pk=organisation_id).values_list("parent_id", flat=True).first()
+    while parent is not None:
+        if parent == ancestor_id:
+            return True
+        parent = Organisation.objects.filter(pk=parent).values_list("parent_id", flat=True).first()
+    return False

@@ -1,0 +1,356 @@
+"""Reads of the connectivity context, always scoped to the principal's organisation."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from switchboard.core.errors import NotFound, ValidationFailed
+from switchboard.core.principal import Permission, Principal
+
+from . import identifiers
+from .contracts import MB, ConnectivityStatus, QuotaStatus, Service, SimFilters, SimStatus
+from .models import DailyUsage, LimitStep, MonthlyUsage, OrganisationLimits, Sim, SimEvent, SimImport, SimPlan
+from .services import quotas
+
+# Sort keys clients may use (1NCE names where they exist), each mapped to a column.
+SORT_KEYS = {
+    "iccid": "iccid",
+    "imsi": "imsi",
+    "msisdn": "msisdn",
+    "imei": "imei",
+    "ip_address": "ip_address",
+    "label": "label",
+    "status": "status",
+    "activation_date": "activation_date",
+    "lifetime_end": "lifetime_end",
+    "current_quota": "data_remaining",
+    "current_quota_SMS": "sms_remaining",
+}
+HISTORY_MONTHS = 6
+
+
+def sim_counts(organisation_ids: list[int]) -> dict[int, int]:
+    """SIMs per organisation: what a master sees of its sub-organisations."""
+    rows = Sim.objects.filter(organisation_id__in=organisation_ids).values("organisation_id").annotate(n=Count("id"))
+    return {r["organisation_id"]: r["n"] for r in rows}
+
+
+def _own(principal: Principal) -> QuerySet[Sim]:
+    principal.require(Permission.VIEW)
+    return Sim.objects.filter(organisation_id=principal.organisation_id)
+
+
+def _search(sims: QuerySet[Sim], text: str) -> QuerySet[Sim]:
+    """Partial match as in My SIMs: number prefixes (ICCID, IMSI, MSISDN), or anywhere in the label."""
+    text = text.strip()
+    if not text:
+        return sims
+    if text.isdigit():
+        numbers = Q(iccid__startswith=text[:19]) | Q(imsi__startswith=text) | Q(msisdn__startswith=text)
+        if len(text) == 20:
+            numbers = Q(iccid_with_luhn=text)
+        return sims.filter(numbers | Q(label__icontains=text))
+    return sims.filter(label__icontains=text)
+
+
+def _exact_iccid(value: str) -> str:
+    return identifiers.iccid_lookup(value) or "-"  # "-" matches nothing
+
+
+def sims_list(*, principal: Principal, filters: SimFilters | None = None) -> QuerySet[Sim]:
+    filters = filters or SimFilters()
+    sims = _search(_own(principal), filters.search)
+    exact = {
+        "iccid": _exact_iccid(filters.iccid) if filters.iccid else None,
+        "imsi": filters.imsi or None,
+        "msisdn": filters.msisdn.removeprefix("+") if filters.msisdn else None,
+        "imei": filters.imei or None,
+        "ip_address": _ip(filters.ip_address) if filters.ip_address else None,
+    }
+    sims = sims.filter(**{k: v for k, v in exact.items() if v is not None})
+    if filters.label:
+        sims = sims.filter(label__icontains=filters.label)
+    if filters.iccids:
+        sims = sims.filter(iccid__in=[_exact_iccid(i) for i in filters.iccids])
+    if filters.status is not None:
+        sims = sims.filter(status=filters.status)
+    if filters.data_group is not None:
+        sims = sims.filter(data_status=filters.data_group)
+    if filters.sms_group is not None:
+        sims = sims.filter(sms_status=filters.sms_group)
+    if filters.connectivity is not None:
+        if filters.connectivity is ConnectivityStatus.OFFLINE:
+            sims = sims.filter(Q(connectivity__isnull=True) | Q(connectivity__status=ConnectivityStatus.OFFLINE))
+        else:
+            sims = sims.filter(connectivity__status=filters.connectivity)
+    return sims.order_by(*_ordering(filters.sort))
+
+
+def _ip(value: str) -> str:
+    try:
+        return str(ipaddress.IPv4Address(value.strip()))
+    except ValueError:
+        raise ValidationFailed(_("Enter a valid IPv4 address."), field="ip_address", code="invalid_ip") from None
+
+
+def _ordering(sort: tuple[str, ...]) -> list[str]:
+    order = []
+    for key in sort:
+        descending = key.startswith("-")
+        name = key.lstrip("-+ ")
+        if name not in SORT_KEYS:
+            raise ValidationFailed(
+                _("Sort by one of: %(keys)s.") % {"keys": ", ".join(SORT_KEYS)}, field="sort", code="invalid_sort"
+            )
+        order.append(("-" if descending else "") + SORT_KEYS[name])
+    if not any(o.lstrip("-") == "iccid" for o in order):
+        order.append("iccid")  # a stable order for paging
+    return order
+
+
+def sim_get(*, principal: Principal, iccid: str) -> Sim:
+    key = identifiers.iccid_lookup(iccid)
+    sim = _own(principal).select_related("connectivity", "plan").filter(iccid=key).first() if key else None
+    if sim is None:
+        raise NotFound(_("SIM not found."), field="iccid", code="sim_not_found")
+    return sim
+
+
+def sims_get(*, principal: Principal, iccids: list[str]) -> list[Sim]:
+    """Many SIMs in one read (bulk quota and usage); unknown ICCIDs are left out, not errors."""
+    if len(iccids) > 1000:
+        raise ValidationFailed(_("At most 1,000 ICCIDs per request."), field="iccids", code="too_many")
+    keys = [k for k in (identifiers.iccid_lookup(i) for i in iccids) if k]
+    return list(_own(principal).filter(iccid__in=keys).order_by("iccid"))
+
+
+@dataclass(frozen=True)
+class Lifetime:
+    start: datetime | None
+    end: datetime | None
+    elapsed_percent: int
+    remaining: timedelta | None
+
+    @property
+    def remaining_days(self) -> int | None:
+        return self.remaining.days if self.remaining is not None else None
+
+
+def lifetime(sim: Sim, *, now: datetime | None = None) -> Lifetime:
+    now = now or timezone.now()
+    if sim.activation_date is None or sim.lifetime_end is None:
+        return Lifetime(None, None, 0, None)
+    span = (sim.lifetime_end - sim.activation_date).total_seconds() or 1
+    elapsed = min(max((now - sim.activation_date).total_seconds() / span, 0), 1)
+    return Lifetime(
+        sim.activation_date, sim.lifetime_end, round(elapsed * 100), max(sim.lifetime_end - now, timedelta())
+    )
+
+
+def month_usage(sim: Sim, service: Service) -> int:
+    return quotas.month_used(sim, service, timezone.localdate())
+
+
+def sim_events(*, principal: Principal, iccid: str) -> QuerySet[SimEvent]:
+    sim = sim_get(principal=principal, iccid=iccid)
+    return SimEvent.objects.filter(sim=sim).order_by("-timestamp", "-id")
+
+
+@dataclass(frozen=True)
+class UsageDay:
+    date: date
+    data_rx: int
+    data_tx: int
+    sms_mo: int
+    sms_mt: int
+
+    @property
+    def data(self) -> int:
+        return self.data_rx + self.data_tx
+
+    @property
+    def sms(self) -> int:
+        return self.sms_mo + self.sms_mt
+
+
+def _usage_window(start: date | None, end: date | None) -> tuple[date, date]:
+    today = timezone.localdate()
+    end = min(end or today, today)
+    start = start or end.replace(day=1)
+    oldest = today - relativedelta(months=HISTORY_MONTHS)
+    return max(start, oldest), end
+
+
+def sim_usage(
+    *, principal: Principal, iccid: str, start: date | None = None, end: date | None = None
+) -> list[UsageDay]:
+    """Daily usage, newest first, within the last six months; by default since the 1st of this month."""
+    sim = sim_get(principal=principal, iccid=iccid)
+    first, last = _usage_window(start, end)
+    rows = DailyUsage.objects.filter(sim=sim, date__gte=first, date__lte=last).order_by("-date")
+    return [UsageDay(r.date, r.data_rx, r.data_tx, r.sms_mo, r.sms_mt) for r in rows]
+
+
+def sims_usage(
+    *, principal: Principal, iccids: list[str], start: date | None = None, end: date | None = None
+) -> dict[str, UsageDay]:
+    """Totals per SIM over a period for many SIMs at once (what 1NCE users poll SIM by SIM)."""
+    sims = sims_get(principal=principal, iccids=iccids)
+    first, last = _usage_window(start, end)
+    totals = {s.iccid: UsageDay(last, 0, 0, 0, 0) for s in sims}
+    by_id = {s.pk: s.iccid for s in sims}
+    rows = DailyUsage.objects.filter(sim_id__in=by_id, date__gte=first, date__lte=last).values_list(
+        "sim_id", "data_rx", "data_tx", "sms_mo", "sms_mt"
+    )
+    for sim_id, rx, tx, mo, mt in rows:
+        t = totals[by_id[sim_id]]
+        totals[by_id[sim_id]] = UsageDay(last, t.data_rx + rx, t.data_tx + tx, t.sms_mo + mo, t.sms_mt + mt)
+    return totals
+
+
+@dataclass(frozen=True)
+class MonthUsage:
+    month: date
+    data: int
+    sms_mo: int
+    sms_mt: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    data_groups: dict[QuotaStatus, int]
+    sms_groups: dict[QuotaStatus, int]
+    months: list[MonthUsage]
+    total: int
+
+    @property
+    def max_data(self) -> int:
+        return max((m.data for m in self.months), default=0)
+
+    @property
+    def max_sms(self) -> int:
+        return max((m.sms_mo + m.sms_mt for m in self.months), default=0)
+
+
+def dashboard(*, principal: Principal) -> Dashboard:
+    """Volume groups from one grouped count on an index; monthly totals from the maintained aggregate."""
+    rows = _own(principal).values("data_status", "sms_status").annotate(n=Count("id")).order_by()
+    data = dict.fromkeys(QuotaStatus, 0)
+    sms = dict.fromkeys(QuotaStatus, 0)
+    for row in rows:
+        data[QuotaStatus(row["data_status"])] += row["n"]
+        sms[QuotaStatus(row["sms_status"])] += row["n"]
+    first = timezone.localdate().replace(day=1) - relativedelta(months=HISTORY_MONTHS - 1)
+    stored = {
+        m.month: m for m in MonthlyUsage.objects.filter(organisation_id=principal.organisation_id, month__gte=first)
+    }
+    months = []
+    for i in range(HISTORY_MONTHS):
+        month = first + relativedelta(months=i)
+        m = stored.get(month)
+        months.append(MonthUsage(month, m.data_rx + m.data_tx, m.sms_mo, m.sms_mt) if m else MonthUsage(month, 0, 0, 0))
+    return Dashboard(data, sms, months, sum(data.values()))
+
+
+@dataclass(frozen=True)
+class LimitChoice:
+    id: int
+    service: Service
+    amount: int
+
+    @property
+    def shown(self) -> str:
+        if self.service is Service.DATA:
+            return f"{self.amount // MB} MB"
+        return f"{self.amount} SMS"
+
+
+def limit_steps(*, service: Service | None = None) -> list[LimitChoice]:
+    steps = LimitStep.objects.filter(active=True)
+    if service is not None:
+        steps = steps.filter(service=service)
+    return [LimitChoice(s.pk, Service(s.service), s.amount) for s in steps.order_by("service", "amount")]
+
+
+def limits_get(*, principal: Principal) -> dict[Service, LimitChoice | None]:
+    principal.require(Permission.VIEW)
+    row = (
+        OrganisationLimits.objects.filter(organisation_id=principal.organisation_id)
+        .select_related("data", "sms_mo", "sms_mt")
+        .first()
+    )
+    chosen = {Service.DATA: None, Service.SMS_MO: None, Service.SMS_MT: None}
+    if row is not None:
+        for service, step in ((Service.DATA, row.data), (Service.SMS_MO, row.sms_mo), (Service.SMS_MT, row.sms_mt)):
+            chosen[service] = LimitChoice(step.pk, service, step.amount) if step else None
+    return chosen
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    apn: str
+    smsc: str
+    ip_ranges: list[ipaddress.IPv4Network]
+
+
+def network_settings(*, principal: Principal) -> NetworkSettings:
+    """APN and SMSC of the operator; the organisation's networks are those its SIMs' static addresses sit in."""
+    addresses = _own(principal).exclude(ip_address=None).values_list("ip_address", flat=True).order_by("ip_address")
+    networks = sorted({ipaddress.IPv4Network(f"{a}/24", strict=False) for a in addresses.iterator(chunk_size=5000)})
+    return NetworkSettings(settings.SWITCHBOARD["APN"], settings.SWITCHBOARD["SMSC"], networks)
+
+
+EXPORT_COLUMNS = (
+    "iccid",
+    "iccid_with_luhn",
+    "imsi",
+    "msisdn",
+    "imei",
+    "label",
+    "status",
+    "ip_address",
+    "data_remaining",
+    "data_total",
+    "sms_remaining",
+    "sms_total",
+    "lifetime_end",
+)
+
+
+def export_rows(*, principal: Principal, filters: SimFilters | None = None) -> Iterator[tuple]:
+    """All matching SIMs as tuples in EXPORT_COLUMNS order, fetched in chunks (constant memory)."""
+    sims = sims_list(principal=principal, filters=filters)
+    return sims.values_list(*EXPORT_COLUMNS).iterator(chunk_size=5000)
+
+
+def sim_imports(*, principal: Principal) -> QuerySet[SimImport]:
+    principal.require(Permission.VIEW)
+    return SimImport.objects.filter(organisation_id=principal.organisation_id).defer("content")
+
+
+def sim_import_get(*, principal: Principal, import_id: int) -> SimImport:
+    job = sim_imports(principal=principal).filter(pk=import_id).first()
+    if job is None:
+        raise NotFound(_("Import not found."), field="import_id")
+    return job
+
+
+def sim_plans() -> list[SimPlan]:
+    return list(SimPlan.objects.all())
+
+
+def stock_count(*, principal: Principal) -> int:
+    return _own(principal).filter(activation_date=None).count()
+
+
+def status_choices() -> list[tuple[str, str]]:
+    return [(s.value, s.label) for s in SimStatus]

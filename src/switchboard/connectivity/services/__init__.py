@@ -1,0 +1,55 @@
+"""Writes of the connectivity context. Customers' changes take the principal; the network's calls take SIM ids."""
+
+from .inventory import default_plan, sim_import_run, sim_import_start, sims_assign
+from .limits import limits_set
+from .network import (
+    authorize_data_session,
+    authorize_sms,
+    data_blocker,
+    record_detach,
+    record_location,
+    record_session_start,
+    record_session_stop,
+    record_sms,
+    record_usage,
+)
+from .retention import purge_old_records
+from .sims import (
+    SimChange,
+    sim_reset,
+    sim_update,
+    sims_extend_lifetime,
+    sims_set_imei_lock,
+    sims_set_label_prefix,
+    sims_set_status,
+    sims_update,
+)
+from .transfer import parse_iccid_list, sims_transfer
+
+__all__ = [
+    "SimChange",
+    "authorize_data_session",
+    "authorize_sms",
+    "data_blocker",
+    "default_plan",
+    "limits_set",
+    "parse_iccid_list",
+    "purge_old_records",
+    "record_detach",
+    "record_location",
+    "record_session_start",
+    "record_session_stop",
+    "record_sms",
+    "record_usage",
+    "sim_import_run",
+    "sim_import_start",
+    "sim_reset",
+    "sim_update",
+    "sims_assign",
+    "sims_extend_lifetime",
+    "sims_set_imei_lock",
+    "sims_set_label_prefix",
+    "sims_set_status",
+    "sims_transfer",
+    "sims_update",
+]
