@@ -1,3 +1,7 @@
-"""Fixtures for every test: the tenancy world and the API/portal clients."""
+"""Fixtures for every test: the tenancy world, its SIM fleet, and the API/portal clients."""
 
-pytest_plugins = ["switchboard.tenancy.tests.fixtures", "switchboard.testing"]
+pytest_plugins = [
+    "switchboard.tenancy.tests.fixtures",
+    "switchboard.connectivity.tests.fixtures",
+    "switchboard.testing",
+]

@@ -11,6 +11,6 @@ class ConnectivityConfig(AppConfig):
     def ready(self) -> None:
         from switchboard.tenancy.selectors import register_sim_counter
 
-        from . import jobs, nav, selectors  # noqa: F401  (registers periodic jobs and navigation)
+        from . import jobs, selectors  # noqa: F401  (registers periodic jobs)
 
         register_sim_counter(selectors.sim_counts)

@@ -167,6 +167,9 @@ class MonthlyUsage(models.Model):
         ordering = ["month"]
         constraints = [models.UniqueConstraint(fields=["organisation_id", "month"], name="monthlyusage_org_month")]
 
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.month:%Y-%m}"
+
 
 class LimitStep(TimeStampedModel):
     """A monthly limit customers may choose, defined by the operator (e.g. data 50 MB, SMS 10)."""
