@@ -80,7 +80,7 @@ def xlsx_file(rows: Iterable[tuple]):
     sheet.append(HEADER)
     for row in rows:
         sheet.append(_cells(row))
-    target = tempfile.TemporaryFile(suffix=".xlsx")
+    target = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115  (FileResponse closes it)
     workbook.save(target)
     target.seek(0)
     return target
