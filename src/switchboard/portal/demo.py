@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from switchboard.connectivity.services import demo_fleet
 from switchboard.tenancy import selectors as tenancy
 from switchboard.tenancy import services
 from switchboard.tenancy.contracts import AddressData
@@ -91,7 +92,7 @@ def seed() -> bool:
         "Reseller",
         _address("NordNetz", "Hafenstraße 12", "20457", "Hamburg", "DE"),
     )
-    _acme, acme_p = _child(
+    acme, acme_p = _child(
         reseller_p,
         "customer",
         "Acme Logistics GmbH",
@@ -100,7 +101,7 @@ def seed() -> bool:
         "Owner",
         _address("Acme Logistics GmbH", "Industriestraße 5", "50667", "Köln", "DE"),
     )
-    _beta, _beta_p = _child(
+    beta, _beta_p = _child(
         operator,
         "customer",
         "Beta Metering S.L.",
@@ -109,7 +110,7 @@ def seed() -> bool:
         "Propietario",
         _address("Beta Metering S.L.", "Calle Mayor 3", "28013", "Madrid", "ES"),
     )
-    _nord, _nord_p = _child(
+    nord, _nord_p = _child(
         acme_p,
         "sub_organisation",
         "Acme Logistics Nord",
@@ -129,6 +130,7 @@ def seed() -> bool:
         )
         _password(member.user_id)
     services.api_client_create(principal=acme_p, username="demo", secret=API_SECRET)
+    demo_fleet(operator=operator, customer=acme_p, customer_id=acme.pk, sub_id=nord.pk, other_id=beta.pk)
     return True
 
 

@@ -14,6 +14,7 @@ from .network import (
     record_usage,
 )
 from .retention import purge_old_records
+from .seeding import demo_fleet
 from .sims import (
     SimChange,
     sim_reset,
@@ -32,6 +33,7 @@ __all__ = [
     "authorize_sms",
     "data_blocker",
     "default_plan",
+    "demo_fleet",
     "limits_set",
     "parse_iccid_list",
     "purge_old_records",
