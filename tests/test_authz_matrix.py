@@ -1,5 +1,7 @@
 """Every API route and portal page against anonymous, another organisation, a weaker role and the right role.
-A refusal must change nothing: the rows of every tenancy table, the audit log and the outbox stay as they were."""
+Operator-only routes (the SIM inventory) are tried by the customer's owner instead, who must be refused.
+A refusal must change nothing: the rows of every tenancy and SIM table, the audit log and the outbox stay as they were.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +11,54 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import BinaryField
 from django.urls import reverse
 
 from switchboard.api.api import api as native_api
+from switchboard.connectivity import services as connectivity
+from switchboard.connectivity.models import (
+    DailyUsage,
+    MonthlyUsage,
+    OrganisationLimits,
+    Sim,
+    SimConnectivity,
+    SimEvent,
+    SimImport,
+)
 from switchboard.events.models import AuditEntry, OutboxEvent
 from switchboard.tenancy.models import Address, ApiClient, Membership, Organisation, User
 from switchboard.tenancy.tests import factories as f
 
 ROLE_ORDER = ["read_only", "user", "admin", "owner"]
+OPERATOR = "operator_admin"  # `needs` of the inventory routes: the operator's staff only
 ADDRESS = {"name": "Depot", "street": "Weg 1", "postal_code": "12345", "city": "Kiel", "country": "DE"}
+TABLES = (
+    Organisation,
+    Address,
+    User,
+    Membership,
+    ApiClient,
+    AuditEntry,
+    OutboxEvent,
+    Sim,
+    SimConnectivity,
+    SimEvent,
+    DailyUsage,
+    MonthlyUsage,
+    OrganisationLimits,
+    SimImport,
+)
+JSON_TYPES = ("application/json", "application/problem+json")
+
+
+def _rows(model) -> list[dict]:
+    columns = [c.attname for c in model._meta.concrete_fields if not isinstance(c, BinaryField)]  # uploads: no
+    return list(model.objects.order_by("pk").values(*columns))
 
 
 def state() -> str:
-    tables = (Organisation, Address, User, Membership, ApiClient, AuditEntry, OutboxEvent)
-    return json.dumps({m.__name__: list(m.objects.order_by("pk").values()) for m in tables}, default=str)
+    return json.dumps({m.__name__: _rows(m) for m in TABLES}, default=str)
 
 
 @dataclass
@@ -31,14 +67,25 @@ class Route:
     path: Callable  # (world, objects) -> path
     needs: str  # weakest role allowed
     body: Callable | None = None
-    scoped_object: bool = False  # the path names an object of the customer
-    ok: tuple[int, ...] = (200, 201, 204)
+    scoped_object: bool = False  # the path or the body names an object of the customer
+    ok: tuple[int, ...] = (200, 201, 202, 204)
     form: bool = False  # portal: form-encoded POST
+    multipart: bool = False  # API: an upload
+    read: bool = False  # a POST that only reads (bulk quotas): another organisation gets 200 with none of ours
+    produces: str = "application/json"
     marks: list = field(default_factory=list)
 
     @property
     def id(self) -> str:
         return f"{self.method.upper()} {self.path.__doc__ or ''}"
+
+    @property
+    def reads(self) -> bool:
+        return self.method == "get" or self.read
+
+    @property
+    def names_object_in_path(self) -> bool:
+        return "{id}" in (self.path.__doc__ or "")
 
 
 def P(doc: str, fn: Callable) -> Callable:
@@ -46,15 +93,21 @@ def P(doc: str, fn: Callable) -> Callable:
     return fn
 
 
-def endpoint(method: str, path: str, needs: str, body: dict | Callable | None = None) -> Route:
-    """`path` may name the customer's objects: {user}, {address}, {client}; such routes are object-scoped."""
+def endpoint(
+    method: str, path: str, needs: str, body: dict | Callable | None = None, *, scoped: bool = False, **options
+) -> Route:
+    """`path` may name the customer's objects: {user}, {address}, {client}, {iccid}, and the operator's {import};
+    such routes are object-scoped, as are those whose body names the customer's objects (`scoped`)."""
 
     def resolve(w, o) -> str:
-        return "/api/v1" + path.format(user=w.user.pk, address=o["address"].pk, client=w.client.pk)
+        return "/api/v1" + path.format(
+            user=w.user.pk, address=o["address"].pk, client=w.client.pk, iccid=o["sim"].iccid, import_=o["import"].pk
+        )
 
-    doc = path.replace("{user}", "{id}").replace("{address}", "{id}").replace("{client}", "{id}")
+    path = path.replace("{import}", "{import_}")
+    doc = re.sub(r"\{\w+\}", "{id}", path)
     payload = body if callable(body) or body is None else (lambda w, o: body)
-    return Route(method, P(doc, resolve), needs, body=payload, scoped_object="{" in path)
+    return Route(method, P(doc, resolve), needs, body=payload, scoped_object=scoped or "{" in path, **options)
 
 
 USER_CHANGE = lambda w, o: {"email": w.user.user.email, "first_name": "X", "last_name": "Y", "role": "read_only"}  # noqa: E731
@@ -89,6 +142,59 @@ API = [
     endpoint("put", "/addresses/{address}", "admin", ADDRESS),
     endpoint("delete", "/addresses/{address}", "admin"),
     endpoint("get", "/audit-log", "admin"),
+]
+
+OUR_SIM = lambda w, o: {"iccids": [o["sim"].iccid]}  # noqa: E731
+VENDOR_CSV = b"ICCID,IMSI\n8949020000123456789,901405100099002\n"
+API += [
+    endpoint("get", "/sims", "read_only"),
+    endpoint("get", "/sims/export", "read_only", produces="text/csv"),
+    endpoint("post", "/sims/bulk", "user", lambda w, o: {"action": "disable", **OUR_SIM(w, o)}, scoped=True),
+    endpoint("put", "/sims/imei-lock", "user", {"locked": True}),
+    endpoint("post", "/sims/extension", "admin", OUR_SIM, scoped=True),
+    endpoint("post", "/sims/quotas", "read_only", OUR_SIM, scoped=True, read=True),
+    endpoint("post", "/sims/usage", "read_only", OUR_SIM, scoped=True, read=True),
+    endpoint(
+        "post",
+        "/sims/transfer",
+        "admin",
+        lambda w, o: {"target_organisation": w.sub.pk, **OUR_SIM(w, o)},
+        scoped=True,
+    ),
+    endpoint(
+        "post",
+        "/sims/transfer/file",
+        "admin",
+        lambda w, o: {"file": SimpleUploadedFile("sims.txt", o["sim"].iccid.encode()), "target_organisation": w.sub.pk},
+        scoped=True,
+        multipart=True,
+    ),
+    endpoint("get", "/sims/{iccid}", "read_only"),
+    endpoint("patch", "/sims/{iccid}", "user", {"label": "Renamed"}),
+    endpoint("post", "/sims/{iccid}/reset", "user"),
+    endpoint("get", "/sims/{iccid}/events", "read_only"),
+    endpoint("get", "/sims/{iccid}/usage", "read_only"),
+    endpoint("get", "/dashboard", "read_only"),
+    endpoint("get", "/limits", "read_only"),
+    endpoint("put", "/limits", "user", {"data_limit_id": None}),
+    endpoint("get", "/limit-steps", "read_only"),
+    endpoint("get", "/network-settings", "read_only"),
+    endpoint(
+        "post",
+        "/inventory/imports",
+        OPERATOR,
+        lambda w, o: {"file": SimpleUploadedFile("vendor.csv", VENDOR_CSV)},
+        multipart=True,
+    ),
+    endpoint("get", "/inventory/imports", OPERATOR),
+    endpoint("get", "/inventory/imports/{import}", OPERATOR),
+    endpoint(
+        "post",
+        "/inventory/assign",
+        OPERATOR,
+        lambda w, o: {"iccids": [o["stock"].iccid], "organisation_id": w.customer.pk},
+    ),
+    endpoint("get", "/inventory/plans", OPERATOR),
 ]
 
 
@@ -161,7 +267,8 @@ PORTAL = [
 
 
 def weaker(role: str) -> str | None:
-    index = ROLE_ORDER.index(role)
+    """The next weaker role of the same organisation; the operator's routes are tried by a customer instead."""
+    index = ROLE_ORDER.index(role) if role in ROLE_ORDER else 0
     return ROLE_ORDER[index - 1] if index else None
 
 
@@ -169,7 +276,9 @@ def cases(routes: list[Route]) -> list:
     params = []
     for route in routes:
         params.append(pytest.param(route, "anonymous", id=f"{route.id} · anonymous"))
-        if route.scoped_object or route.method == "get":
+        if route.needs == OPERATOR:
+            params.append(pytest.param(route, "owner", id=f"{route.id} · a customer's owner"))
+        elif route.scoped_object or route.reads:
             params.append(pytest.param(route, "other_owner", id=f"{route.id} · another organisation"))
         if weaker(route.needs):
             params.append(pytest.param(route, weaker(route.needs), id=f"{route.id} · {weaker(route.needs)}"))
@@ -178,8 +287,16 @@ def cases(routes: list[Route]) -> list:
 
 
 @pytest.fixture
-def objects(world):
-    return {"address": f.AddressFactory(organisation=world.customer)}
+def objects(world, fleet):
+    return {
+        "address": f.AddressFactory(organisation=world.customer),
+        "sim": fleet.sim,
+        "stock": fleet.stock[0],
+        "import": connectivity.sim_import_start(
+            principal=f.principal(fleet.operator_admin), file_name="vendor.csv", content=VENDOR_CSV
+        ),
+        OPERATOR: fleet.operator_admin,
+    }
 
 
 def _call(client, route: Route, world, objects, headers=None):
@@ -187,6 +304,8 @@ def _call(client, route: Route, world, objects, headers=None):
     body = route.body(world, objects) if route.body else None
     if route.form:
         return client.post(path, body or {})
+    if route.multipart:
+        return client.post(path, body, headers=headers)
     if route.method == "get":
         return client.get(path, headers=headers)
     return getattr(client, route.method)(
@@ -194,26 +313,31 @@ def _call(client, route: Route, world, objects, headers=None):
     )
 
 
-def _actor(world, who: str):
-    return getattr(world, who) if who != "anonymous" else None
+def _actor(world, objects, who: str):
+    if who == "anonymous":
+        return None
+    return objects[who] if who in objects else getattr(world, who)
+
+
+def _text(response) -> str:
+    return (b"".join(response.streaming_content) if response.streaming else response.content).decode()
 
 
 @pytest.mark.parametrize(("route", "who"), cases(API))
 def test_api_route(route: Route, who: str, world, objects, api):
-    caller = api(_actor(world, who))
+    caller = api(_actor(world, objects, who))
     before = state()
     response = _call(caller.client, route, world, objects, headers=caller.headers)
-    assert (
-        response["Content-Type"].startswith(("application/json", "application/problem+json"))
-        or response.status_code == 204
-    )
+    produced = route.produces if response.status_code < 300 else JSON_TYPES
+    assert response["Content-Type"].startswith(produced) or response.status_code == 204, response["Content-Type"]
     if who == route.needs:
         assert response.status_code in route.ok, response.content
         return
-    if who == "other_owner" and route.method == "get" and not route.scoped_object:
+    if who == "other_owner" and route.reads and not route.names_object_in_path:
         assert response.status_code == 200
-        assert str(world.customer.customer_number) not in response.content.decode()
-        assert world.owner.user.email not in response.content.decode()
+        body = _text(response)
+        for ours in (str(world.customer.customer_number), world.owner.user.email, objects["sim"].iccid):
+            assert ours not in body
         return
     expected = {"anonymous": 401, "other_owner": 404}.get(who, 403)
     assert response.status_code == expected, response.content
@@ -224,7 +348,7 @@ def test_api_route(route: Route, who: str, world, objects, api):
 
 @pytest.mark.parametrize(("route", "who"), cases(PORTAL))
 def test_portal_page(route: Route, who: str, world, objects, portal):
-    browser = portal(_actor(world, who))
+    browser = portal(_actor(world, objects, who))
     before = state()
     response = _call(browser, route, world, objects)
     if who == route.needs:

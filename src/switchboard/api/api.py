@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from switchboard.connectivity.api.routes import router as connectivity_router
 from switchboard.events.api.routes import router as events_router
 from switchboard.tenancy.api.routes import router as tenancy_router
 
@@ -23,3 +24,4 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("", tenancy_router)
 api.add_router("", events_router)
+api.add_router("", connectivity_router)

@@ -31,10 +31,15 @@ def problem(status: int, errors: list[FieldError]) -> JsonResponse:
     return JsonResponse(body, status=status, content_type="application/problem+json")
 
 
+SOURCES = ("body", "query", "path", "header", "form", "file", "cookie")
+
+
 def _field_of(loc: list) -> str | None:
-    # ninja locations look like ["body", "payload", "email"] or ["query", "page"]
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "header", "form")]
-    return ".".join(parts) or None
+    # ninja locations name the source first: ["body", "payload", "email"], ["query", "page"], ["file", "file"]
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in SOURCES:
+        parts = parts[1:]
+    return ".".join(p for p in parts if p != "payload") or None
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:

@@ -20,6 +20,7 @@ from . import identifiers
 from .contracts import MB, ConnectivityStatus, QuotaStatus, Service, SimFilters, SimStatus
 from .models import DailyUsage, LimitStep, MonthlyUsage, OrganisationLimits, Sim, SimEvent, SimImport, SimPlan
 from .services import quotas
+from .services._common import require_operator
 
 # Sort keys clients may use (1NCE names where they exist), each mapped to a column.
 SORT_KEYS = {
@@ -160,9 +161,10 @@ def month_usage(sim: Sim, service: Service) -> int:
     return quotas.month_used(sim, service, timezone.localdate())
 
 
-def sim_events(*, principal: Principal, iccid: str) -> QuerySet[SimEvent]:
+def sim_events(*, principal: Principal, iccid: str, oldest_first: bool = False) -> QuerySet[SimEvent]:
     sim = sim_get(principal=principal, iccid=iccid)
-    return SimEvent.objects.filter(sim=sim).order_by("-timestamp", "-id")
+    order = ("timestamp", "id") if oldest_first else ("-timestamp", "-id")
+    return SimEvent.objects.filter(sim=sim).order_by(*order)
 
 
 @dataclass(frozen=True)
@@ -191,13 +193,24 @@ def _usage_window(start: date | None, end: date | None) -> tuple[date, date]:
 
 
 def sim_usage(
-    *, principal: Principal, iccid: str, start: date | None = None, end: date | None = None
+    *,
+    principal: Principal,
+    iccid: str,
+    start: date | None = None,
+    end: date | None = None,
+    every_day: bool = False,
 ) -> list[UsageDay]:
-    """Daily usage, newest first, within the last six months; by default since the 1st of this month."""
+    """Daily usage, newest first, within the last six months; by default since the 1st of this month.
+    With `every_day`, days without traffic are zero rows (as the 1NCE usage endpoint lists them)."""
     sim = sim_get(principal=principal, iccid=iccid)
     first, last = _usage_window(start, end)
     rows = DailyUsage.objects.filter(sim=sim, date__gte=first, date__lte=last).order_by("-date")
-    return [UsageDay(r.date, r.data_rx, r.data_tx, r.sms_mo, r.sms_mt) for r in rows]
+    days = [UsageDay(r.date, r.data_rx, r.data_tx, r.sms_mo, r.sms_mt) for r in rows]
+    if not every_day:
+        return days
+    stored = {d.date: d for d in days}
+    span = range((last - first).days + 1)
+    return [stored.get(day) or UsageDay(day, 0, 0, 0, 0) for day in (last - timedelta(days=n) for n in span)]
 
 
 def sims_usage(
@@ -242,8 +255,9 @@ class Dashboard:
 
 
 def dashboard(*, principal: Principal) -> Dashboard:
-    """Volume groups from one grouped count on an index; monthly totals from the maintained aggregate."""
-    rows = _own(principal).values("data_status", "sms_status").annotate(n=Count("id")).order_by()
+    """Volume groups from one grouped count on an index; monthly totals from the maintained aggregate.
+    COUNT(*), not COUNT(id): the (organisation_id, data_status, sms_status) index alone answers it (index-only scan)."""
+    rows = _own(principal).values("data_status", "sms_status").annotate(n=Count("*")).order_by()
     data = dict.fromkeys(QuotaStatus, 0)
     sms = dict.fromkeys(QuotaStatus, 0)
     for row in rows:
@@ -334,6 +348,7 @@ def export_rows(*, principal: Principal, filters: SimFilters | None = None) -> I
 
 def sim_imports(*, principal: Principal) -> QuerySet[SimImport]:
     principal.require(Permission.VIEW)
+    require_operator(principal)
     return SimImport.objects.filter(organisation_id=principal.organisation_id).defer("content")
 
 
@@ -348,8 +363,26 @@ def sim_plans() -> list[SimPlan]:
     return list(SimPlan.objects.all())
 
 
+def inventory_plans(*, principal: Principal) -> list[SimPlan]:
+    """The plans an import may put on new stock: for the operator's staff, who run the inventory."""
+    principal.require(Permission.VIEW)
+    require_operator(principal)
+    return sim_plans()
+
+
 def stock_count(*, principal: Principal) -> int:
     return _own(principal).filter(activation_date=None).count()
+
+
+def stock_in_ranges(*, principal: Principal, ranges: list[tuple[str, str]], limit: int = 100_000) -> list[str]:
+    """ICCIDs of never-activated SIMs within the ranges (FROM;TO, 19 digits): a vendor's box assigned at once."""
+    if not ranges:
+        return []
+    chosen = Q()
+    for low, high in ranges:
+        chosen |= Q(iccid__gte=low, iccid__lte=high)
+    stock = _own(principal).filter(chosen, activation_date=None).order_by("iccid")
+    return list(stock.values_list("iccid", flat=True)[:limit])
 
 
 def status_choices() -> list[tuple[str, str]]:
