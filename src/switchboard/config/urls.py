@@ -10,6 +10,7 @@ urlpatterns = [
     *api_urls,
     path("admin/", admin.site.urls),
     path("", include("switchboard.tenancy.portal.urls")),
+    path("", include("switchboard.connectivity.portal.urls")),
     path("audit/", include("switchboard.events.portal.urls")),
     path("", include("switchboard.portal.urls")),
 ]

@@ -11,6 +11,6 @@ class ConnectivityConfig(AppConfig):
     def ready(self) -> None:
         from switchboard.tenancy.selectors import register_sim_counter
 
-        from . import jobs, selectors  # noqa: F401  (registers periodic jobs)
+        from . import jobs, nav, selectors  # noqa: F401  (registers periodic jobs and menu items)
 
         register_sim_counter(selectors.sim_counts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
@@ -16,6 +17,11 @@ class NavItem:
     url_name: str
     permission: Permission
     order: int
+    # Beyond the permission: whether the item applies to this principal at all (e.g. only the operator's staff).
+    shown_to: Callable[[Principal], bool] | None = None
+
+    def visible(self, principal: Principal) -> bool:
+        return principal.can(self.permission) and (self.shown_to is None or self.shown_to(principal))
 
 
 _items: dict[str, NavItem] = {}
@@ -29,4 +35,4 @@ def register(*items: NavItem) -> None:
 def items_for(principal: Principal | None) -> list[NavItem]:
     if principal is None:
         return []
-    return sorted((i for i in _items.values() if principal.can(i.permission)), key=lambda i: i.order)
+    return sorted((i for i in _items.values() if i.visible(principal)), key=lambda i: i.order)

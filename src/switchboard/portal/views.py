@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
+from switchboard.connectivity import selectors as sims
 from switchboard.core.errors import DomainError
 from switchboard.core.portal import form_error, requires
 from switchboard.core.principal import Permission
@@ -99,11 +100,18 @@ def password_set(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
 
 @requires(Permission.VIEW)
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The fleet at a glance: SIMs per volume group (each links to My SIMs, filtered), six months of usage."""
     principal = request.principal
+    fleet = sims.dashboard(principal=principal)
     context = {
         "organisation": tenancy.organisation_get(principal=principal),
         "member_count": tenancy.members_list(principal=principal).count(),
         "children": tenancy.organisation_children(principal=principal),
+        "fleet": fleet,
+        "volume_groups": [
+            ("data", _("Data volume"), list(fleet.data_groups.items())),
+            ("sms", _("SMS volume"), list(fleet.sms_groups.items())),
+        ],
     }
     return render(request, "portal/dashboard.html", context)
 

@@ -185,3 +185,17 @@ def is_below(*, organisation_id: int, ancestor_id: int) -> bool:
             return True
         parent = Organisation.objects.filter(pk=parent).values_list("parent_id", flat=True).first()
     return False
+
+
+def descendant_refs(*, organisation_id: int) -> list[OrganisationRef]:
+    """Every organisation below this one, level by level (one query per level), ordered by name."""
+    found: list[OrganisationRef] = []
+    parents = [organisation_id]
+    while parents:
+        rows = Organisation.objects.filter(parent_id__in=parents).values(
+            "id", "kind", "parent_id", "company_name", "customer_number"
+        )
+        level = [OrganisationRef(**{**r, "kind": OrganisationKind(r["kind"])}) for r in rows]
+        found.extend(level)
+        parents = [r.id for r in level]
+    return sorted(found, key=lambda r: (r.company_name.lower(), r.id))
