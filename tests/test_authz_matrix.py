@@ -16,7 +16,9 @@ from django.db.models import BinaryField
 from django.urls import reverse
 
 from switchboard.api.api import api as native_api
+from switchboard.connectivity import selectors as connectivity_selectors
 from switchboard.connectivity import services as connectivity
+from switchboard.connectivity.contracts import Service
 from switchboard.connectivity.models import (
     DailyUsage,
     MonthlyUsage,
@@ -202,9 +204,11 @@ def page(doc: str, url: Callable, needs: str = "read_only", scoped: bool = False
     return Route("get", P(doc, url), needs, scoped_object=scoped)
 
 
-def form(doc: str, url: Callable, body: Callable | None = None, ok: int = 302, scoped: bool = False) -> Route:
-    """A portal form post; every one of them needs at least the Admin role."""
-    return Route("post", P(doc, url), "admin", body=body, scoped_object=scoped, ok=(ok,), form=True)
+def form(
+    doc: str, url: Callable, body: Callable | None = None, ok: int = 302, scoped: bool = False, needs: str = "admin"
+) -> Route:
+    """A portal form post: Admin unless said otherwise (SIM work is open to the User role)."""
+    return Route("post", P(doc, url), needs, body=body, scoped_object=scoped, ok=(ok,), form=True)
 
 
 def prefixed(prefix: str, values: dict) -> dict:
@@ -216,6 +220,13 @@ def url(name: str, key: Callable | None = None) -> Callable:
 
 
 USER = lambda w, o: w.user.pk  # noqa: E731
+SIM_ICCID = lambda w, o: o["sim"].iccid  # noqa: E731
+
+
+def data_step() -> int:
+    return connectivity_selectors.limit_steps(service=Service.DATA)[0].id
+
+
 ADDRESS_ID = lambda w, o: o["address"].pk  # noqa: E731
 MEMBER = {"email": "new@acme.test", "first_name": "N", "last_name": "U", "role": "user"}
 CHILD = {
@@ -263,6 +274,44 @@ PORTAL = [
     form("address remove", url("tenancy:address_remove", ADDRESS_ID), scoped=True),
     form("api client revoke", url("tenancy:api_client_revoke", lambda w, o: w.client.pk), scoped=True),
     form("organisation: create child", url("tenancy:organisation"), lambda w, o: {"action": "child", **CHILD}),
+    page("my sims", url("connectivity:sims")),
+    page("sim detail", url("connectivity:sim_detail", SIM_ICCID), scoped=True),
+    page("configuration", url("connectivity:configuration")),
+    page("sim transfer", url("connectivity:sim_transfer"), "admin"),
+    form("sim label", url("connectivity:sim_label", SIM_ICCID), lambda w, o: {"label": "X"}, scoped=True, needs="user"),
+    form(
+        "sim status",
+        url("connectivity:sim_status", SIM_ICCID),
+        lambda w, o: {"status": "Disabled"},
+        scoped=True,
+        needs="user",
+    ),
+    form("sim reset", url("connectivity:sim_reset", SIM_ICCID), scoped=True, needs="user"),
+    form(
+        "sim imei lock",
+        url("connectivity:sim_imei_lock", SIM_ICCID),
+        lambda w, o: {"locked": "1"},
+        scoped=True,
+        needs="user",
+    ),
+    form(
+        "sims bulk",
+        url("connectivity:sims_bulk"),
+        lambda w, o: {"iccid": [o["sim"].iccid], "action": "deactivate"},
+        needs="user",
+    ),
+    form(
+        "monthly limits",
+        url("connectivity:limits"),
+        lambda w, o: {"data_limit": "on", "data_limit_id": data_step()},
+        needs="user",
+    ),
+    form("imei lock for all", url("connectivity:imei_lock_all"), lambda w, o: {"locked": "1"}, needs="user"),
+    form(
+        "sim transfer",
+        url("connectivity:sim_transfer"),
+        lambda w, o: {"target_organisation": w.sub.pk, "iccids": o["sim"].iccid},
+    ),
 ]
 
 
