@@ -6,13 +6,14 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from switchboard.core.principal import Principal
 
 from .. import identifiers
 from ..contracts import MB, SessionInfo, SmsDirection
-from ..models import Sim
+from ..models import Sim, SimEvent
 from . import inventory, network, sims, transfer
 
 NETWORKS = (
@@ -42,6 +43,7 @@ def demo_fleet(*, operator: Principal, customer: Principal, customer_id: int, su
     inventory.sims_assign(principal=operator, iccids=[s.iccid for s in acme], organisation_id=customer_id)
     inventory.sims_assign(principal=operator, iccids=[s.iccid for s in beta], organisation_id=other_id)
     transfer.sims_transfer(principal=customer, target_organisation_id=sub_id, iccids=[s.iccid for s in acme[-4:]])
+    _delivered_long_ago(acme + beta, days=200)
     own = acme[:-4]
     for i, sim in enumerate(own):
         Sim.objects.filter(pk=sim.pk).update(ip_address=f"10.64.0.{10 + i}")
@@ -49,6 +51,14 @@ def demo_fleet(*, operator: Principal, customer: Principal, customer_id: int, su
     sims.sims_set_label_prefix(principal=customer, iccids=[s.iccid for s in own[10:18]], prefix=LABELS[2])
     _history(own, rng)
     sims.sims_set_status(principal=customer, iccids=[own[-1].iccid], status="Disabled")
+
+
+def _delivered_long_ago(fleet: list[Sim], *, days: int) -> None:
+    """The demo fleet was delivered before its six months of history; move its start (and the records of it) back."""
+    delivered = timezone.now() - timedelta(days=days)
+    ids = [s.pk for s in fleet]
+    Sim.objects.filter(pk__in=ids).update(activation_date=delivered, lifetime_end=delivered + relativedelta(months=120))
+    SimEvent.objects.filter(sim_id__in=ids).update(timestamp=delivered)
 
 
 def _history(fleet: list[Sim], rng: random.Random) -> None:
