@@ -53,8 +53,8 @@ class QuotaStatus(IntEnum):
     def label(self) -> str:
         return str(
             {
-                QuotaStatus.AVAILABLE: _("20 to 100 % left"),
-                QuotaStatus.LOW: _("Under 20 % left"),
+                QuotaStatus.AVAILABLE: _("20 to 100 %"),
+                QuotaStatus.LOW: _("Under 20 %"),
                 QuotaStatus.EXHAUSTED: _("Exhausted"),
             }[self]
         )
