@@ -28,8 +28,8 @@ class SimFactory(factory.django.DjangoModelFactory):
     plan = factory.LazyFunction(default_plan)
     iccid = factory.Sequence(iccid_number)
     iccid_with_luhn = factory.LazyAttribute(lambda o: o.iccid + luhn_digit(o.iccid))
-    imsi = factory.Sequence(lambda n: f"90140510{n:07d}")
-    msisdn = factory.Sequence(lambda n: f"8822851{n:08d}")
+    imsi = factory.Sequence(lambda n: f"90140599{n:07d}")  # apart from the demo vendor files (90140510…)
+    msisdn = factory.Sequence(lambda n: f"8822859{n:08d}")
     form_factor = FormFactor.TRIPLE
     status = SimStatus.ENABLED
     activation_date = factory.LazyFunction(lambda: timezone.now() - relativedelta(months=1))
