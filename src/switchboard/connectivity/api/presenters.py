@@ -351,23 +351,30 @@ def _location_v1(sim: Sim, state: SimConnectivity) -> dict[str, Any]:
     )
 
 
+def _pdp_ids(sim: Sim, state: SimConnectivity) -> dict[str, Any]:
+    """What both versions' PDP contexts say about the session and the SIM (the SIM id stands in for 1NCE's ids)."""
+    return {
+        "pdp_context_id": state.session_id,
+        "endpoint_id": str(sim.pk),
+        "tariff_id": str(sim.plan_id),
+        "organisation_id": str(sim.organisation_id),
+        "imsi_id": str(sim.pk),
+        "imsi": sim.imsi,
+        "sim_id": str(sim.pk),
+        "mcc": state.mcc,
+        "mnc": state.mnc,
+        "operator_id": _text(_operator_id(state)),
+        "ue_ip_address": state.ip_address,
+    }
+
+
 def _pdp_context_v1(sim: Sim, state: SimConnectivity) -> dict[str, Any]:
     cell = _cell(state)
     return _compact(
-        pdp_context_id=state.session_id,
-        endpoint_id=str(sim.pk),
-        tariff_id=str(sim.plan_id),
-        organisation_id=str(sim.organisation_id),
-        imsi_id=str(sim.pk),
-        imsi=sim.imsi,
-        sim_id=str(sim.pk),
+        **_pdp_ids(sim, state),
         created=v1_timestamp(state.session_started_at),
-        mcc=state.mcc,
-        mnc=state.mnc,
-        operator_id=_text(_operator_id(state)),
         lac=_text(cell.get("lac")),
         ci=_text(cell.get("cid")),
-        ue_ip_address=state.ip_address,
         duration=_duration(state.session_started_at),
         rat_type=_rat_v1(state),
     )
@@ -452,22 +459,12 @@ def _uli_v2(state: SimConnectivity) -> dict[str, Any]:
 def _pdp_context_v2(sim: Sim, state: SimConnectivity) -> dict[str, Any]:
     where = state.location or {}
     known = _compact(
-        pdp_context_id=state.session_id,
-        endpoint_id=str(sim.pk),
-        tariff_id=str(sim.plan_id),
-        organisation_id=str(sim.organisation_id),
-        imsi_id=str(sim.pk),
-        imsi=sim.imsi,
-        sim_id=str(sim.pk),
+        **_pdp_ids(sim, state),
         created=v2_timestamp(state.session_started_at),
-        mcc=state.mcc,
-        mnc=state.mnc,
-        operator_id=_text(_operator_id(state)),
         lac=_text(where.get("lac")),
         ci=_text(where.get("ci")),
         sac=_text(where.get("sac")),
         rac=_text(where.get("rac")),
-        ue_ip_address=state.ip_address,
         rat_type=_rat_v2(state),
         apn=state.apn,
         ipcan_session_id=state.session_id,
