@@ -9,7 +9,8 @@ from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.expressions import OrderBy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -93,7 +94,7 @@ def sims_list(*, principal: Principal, filters: SimFilters | None = None) -> Que
             sims = sims.filter(Q(connectivity__isnull=True) | Q(connectivity__status=ConnectivityStatus.OFFLINE))
         else:
             sims = sims.filter(connectivity__status=filters.connectivity)
-    return sims.order_by(*_ordering(filters.sort))
+    return sims.order_by(*_ordering(filters.sort, searching=bool(filters.search.strip())))
 
 
 def _ip(value: str) -> str:
@@ -103,8 +104,8 @@ def _ip(value: str) -> str:
         raise ValidationFailed(_("Enter a valid IPv4 address."), field="ip_address", code="invalid_ip") from None
 
 
-def _ordering(sort: tuple[str, ...]) -> list[str]:
-    order = []
+def _ordering(sort: tuple[str, ...], *, searching: bool = False) -> list[str | OrderBy]:
+    order: list[str | OrderBy] = []
     for key in sort:
         descending = key.startswith("-")
         name = key.lstrip("-+ ")
@@ -115,7 +116,17 @@ def _ordering(sort: tuple[str, ...]) -> list[str]:
         order.append(("-" if descending else "") + SORT_KEYS[name])
     if not any(o.lstrip("-") == "iccid" for o in order):
         order.append("iccid")  # a stable order for paging
+    if searching:
+        order = [_sorted_not_walked(o) if o.lstrip("-") == "iccid" else o for o in order]
     return order
+
+
+def _sorted_not_walked(key: str) -> OrderBy:
+    """The ICCID order for a search, in a form no btree index yields (NULLS FIRST ascending; ICCIDs are never NULL,
+    so the order is the same). The matches of a number prefix lie together in ICCID order, but the planner assumes
+    them spread evenly and would walk the ICCID index from its start, filtering, to fill a page: 0.2 to 0.5 s on a
+    million SIMs. This way it collects the matches through the search indexes and sorts them (2 to 5 ms)."""
+    return F("iccid").desc(nulls_last=True) if key.startswith("-") else F("iccid").asc(nulls_first=True)
 
 
 def sim_get(*, principal: Principal, iccid: str) -> Sim:
