@@ -351,10 +351,9 @@ EXPORT_COLUMNS = (
 )
 
 
-def export_rows(*, principal: Principal, filters: SimFilters | None = None) -> Iterator[tuple]:
-    """All matching SIMs as tuples in EXPORT_COLUMNS order, fetched in chunks (constant memory)."""
-    sims = sims_list(principal=principal, filters=filters)
-    return sims.values_list(*EXPORT_COLUMNS).iterator(chunk_size=5000)
+def export_query(*, principal: Principal, filters: SimFilters | None = None) -> QuerySet:
+    """All matching SIMs as tuples in EXPORT_COLUMNS order; read with .iterator() for constant memory."""
+    return sims_list(principal=principal, filters=filters).values_list(*EXPORT_COLUMNS)
 
 
 def sim_imports(*, principal: Principal) -> QuerySet[SimImport]:

@@ -445,7 +445,7 @@ def test_csv_export_streams_only_our_sims(robot, fleet):
     rows = list(csv.reader(io.StringIO(streamed(response).decode("utf-8-sig"))))
     assert rows[0][:3] == ["ICCID", "ICCID with Luhn", "IMSI"]
     assert [r[0] for r in rows[1:]] == [s.iccid for s in fleet.sims]
-    assert rows[1][5] == "Truck 1" and rows[1][8] == "500.0"
+    assert rows[1][5] == "Truck 1" and rows[1][8] == "500.000000"
     filtered = list(csv.reader(io.StringIO(streamed(get(robot, "/sims/export", search="Truck 2")).decode("utf-8-sig"))))
     assert [r[0] for r in filtered[1:]] == [fleet.sims[1].iccid]
 
