@@ -60,7 +60,7 @@ def test_dashboard_to_an_exhausted_sim_relabelled_deactivated_and_exported(page:
     exported = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8-sig"))))
     assert len(exported) == 2
     mine = next(row for row in exported if row["ICCID"] == iccid)
-    assert (mine["Label"], mine["Status"], mine["Data left (MB)"]) == ("Crane 7 (exhausted)", "Disabled", "0.0")
+    assert (mine["Label"], mine["Status"], mine["Data left (MB)"]) == ("Crane 7 (exhausted)", "Disabled", "0.000000")
 
 
 @pytest.mark.e2e
