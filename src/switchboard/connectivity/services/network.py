@@ -14,8 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from switchboard.core.errors import ValidationFailed
-from switchboard.tenancy import selectors as tenancy
-from switchboard.tenancy.contracts import OrganisationKind
 
 from .. import identifiers
 from ..contracts import (
@@ -57,14 +55,14 @@ def _state(sim: Sim) -> SimConnectivity:
 
 
 def _in_stock(sim: Sim) -> bool:
-    ref = tenancy.organisation_ref(organisation_id=sim.organisation_id)
-    return ref is None or ref.kind is OrganisationKind.OPERATOR
+    """Never delivered: only assignment to a customer starts a SIM's lifetime (no query on the AAA's hot path)."""
+    return sim.activation_date is None
 
 
-def _limit_exceeded(sim: Sim, service: Service, at: datetime, extra: int = 0) -> int | None:
-    """The limit, if this SIM has used it up this month (or would with `extra` more)."""
+def _limit_exceeded(sim: Sim, service: Service, at: datetime) -> int | None:
+    """The limit, if this SIM has used it up this month."""
     limit = quotas.limits_of(sim.organisation_id).get(service)
-    if limit is not None and quotas.month_used(sim, service, timezone.localdate(at)) + extra >= limit:
+    if limit is not None and quotas.month_used(sim, service, timezone.localdate(at)) >= limit:
         return limit
     return None
 

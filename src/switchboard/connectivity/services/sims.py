@@ -15,13 +15,13 @@ from switchboard.core import validation as v
 from switchboard.core.errors import ValidationFailed
 from switchboard.core.principal import Permission, Principal
 
+from .. import identifiers
 from ..contracts import SimEventType, SimStatus
 from ..models import Sim
 from . import quotas
 from ._common import audit_sim, own_sims, record_event, sim_for_update, sims_for_update
 
 LABEL_MAX = 100
-_UNSET = object()
 
 
 @dataclass(frozen=True)
@@ -95,8 +95,6 @@ def sims_update(*, principal: Principal, changes: list[SimChange]) -> list[Sim]:
     principal.require(Permission.SIMS_MANAGE)
     sims = {s.iccid: s for s in sims_for_update(principal, [c.iccid for c in changes])}
     at = timezone.now()
-    from .. import identifiers
-
     return [
         _change(principal, sims[identifiers.iccid(c.iccid).short], c, at, prefix=f"items[{i}].")
         for i, c in enumerate(changes)
