@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "switchboard.events",
     "switchboard.tenancy",
     "switchboard.connectivity",
+    "switchboard.aaa",
     "switchboard.api",
 ]
 
@@ -208,6 +209,19 @@ SWITCHBOARD = {
         if apn.strip()
     ],
     "SIM_HISTORY_DAYS": int(os.environ.get("SIM_HISTORY_DAYS", "400")),
+    # The RADIUS AAA (`switchboard radius`); the simulator and the demo use the same values.
+    "RADIUS": {
+        "BIND": os.environ.get("RADIUS_BIND", "0.0.0.0"),  # noqa: S104  (gateways reach it over the network)
+        "AUTH_PORT": int(os.environ.get("RADIUS_AUTH_PORT", "1812")),
+        "ACCT_PORT": int(os.environ.get("RADIUS_ACCT_PORT", "1813")),
+        "INTERIM_INTERVAL": int(os.environ.get("RADIUS_INTERIM_INTERVAL", "300")),
+        # The shared secret the simulator (`switchboard simulate`) and the demo's RADIUS client use.
+        "SIMULATOR_SECRET": os.environ.get("RADIUS_SIMULATOR_SECRET", "simulated-pgw-secret"),
+    },
+    # Static SIM addresses (sent to the gateway as Framed-IP-Address): each organisation gets pools of this prefix
+    # length (a /24 holds 254 SIMs) from the operator's address space, the next one when the last is full.
+    "IP_SPACE": os.environ.get("SIM_IP_SPACE", "10.64.0.0/10"),
+    "IP_POOL_PREFIX": int(os.environ.get("SIM_IP_POOL_PREFIX", "24")),
 }
 
 LOGGING = {

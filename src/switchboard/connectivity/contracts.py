@@ -154,6 +154,7 @@ class SimEventType(IntEnum):
     ASSIGNED = 17
     IMEI_LOCK_CHANGED = 18
     SMS_REFUSED = 19
+    SESSION_DISCONNECTED = 20
 
     @property
     def code(self) -> str:
@@ -189,6 +190,7 @@ _EVENT_DESCRIPTIONS = {
     SimEventType.ASSIGNED: "SIM assigned",
     SimEventType.IMEI_LOCK_CHANGED: "IMEI lock changed",
     SimEventType.SMS_REFUSED: "SMS refused",
+    SimEventType.SESSION_DISCONNECTED: "Session disconnected",
 }
 
 _EVENT_LABELS = {
@@ -211,6 +213,7 @@ _EVENT_LABELS = {
     SimEventType.ASSIGNED: _("Assigned to organisation"),
     SimEventType.IMEI_LOCK_CHANGED: _("IMEI lock changed"),
     SimEventType.SMS_REFUSED: _("SMS refused"),
+    SimEventType.SESSION_DISCONNECTED: _("Data session cut by the network"),
 }
 
 ALERT_EVENTS = frozenset(
@@ -238,6 +241,38 @@ class SessionInfo:
     rat: str = ""
     location: dict | None = None
     nas: str = ""  # the NAS holding the session, where a Disconnect-Request goes
+
+
+class ReportKind(StrEnum):
+    """What a gateway's accounting report says about the session."""
+
+    START = "start"
+    INTERIM = "interim"
+    STOP = "stop"
+
+
+@dataclass(frozen=True, slots=True)
+class AccessRequest:
+    """A gateway asks whether a SIM may open a data session (the SIM is found by IMSI, else by the user name)."""
+
+    imsi: str = ""
+    user_name: str = ""
+    imei: str = ""
+    apn: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionReport:
+    """One accounting report, with the bytes used since the previous one (never the gateway's running totals)."""
+
+    sim_id: int
+    kind: ReportKind
+    at: datetime
+    rx: int = 0  # from the device (the gateway's input octets)
+    tx: int = 0  # to the device
+    info: SessionInfo | None = None  # None: usage only, the session state is left alone
+    cause: str = ""  # why a session stopped
+    detached: bool = False  # the device also left the network (lost radio), not just the data session
 
 
 @dataclass(frozen=True)

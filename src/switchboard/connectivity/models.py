@@ -87,6 +87,21 @@ class Sim(TimeStampedModel):
         return self.iccid
 
 
+class IpPool(models.Model):
+    """A network of the operator's address space held by one organisation; its SIMs' static addresses come from it.
+    Kept for good: a SIM keeps its address for life, so a pool never moves to another organisation."""
+
+    organisation_id = models.BigIntegerField(db_index=True)
+    network = models.CharField(max_length=18, unique=True)  # CIDR, e.g. 10.64.3.0/24
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.network
+
+
 class SimConnectivity(models.Model):
     """Live network state, kept apart from the SIM row because accounting rewrites it all the time."""
 

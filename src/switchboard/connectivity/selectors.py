@@ -18,8 +18,8 @@ from switchboard.core.principal import Permission, Principal
 
 from . import identifiers
 from .contracts import MB, ConnectivityStatus, QuotaStatus, Service, SimFilters, SimStatus
-from .models import DailyUsage, LimitStep, MonthlyUsage, OrganisationLimits, Sim, SimEvent, SimImport, SimPlan
-from .services import quotas
+from .models import DailyUsage, IpPool, LimitStep, MonthlyUsage, OrganisationLimits, Sim, SimEvent, SimImport, SimPlan
+from .services import addressing, quotas
 from .services._common import require_operator
 
 # Sort keys clients may use (1NCE names where they exist), each mapped to a column.
@@ -320,17 +320,75 @@ def limits_get(*, principal: Principal) -> dict[Service, LimitChoice | None]:
 
 
 @dataclass(frozen=True)
+class IpPoolUsage:
+    network: ipaddress.IPv4Network
+    used: int  # SIMs with an address in it
+
+    @property
+    def prefix(self) -> int:
+        return self.network.prefixlen
+
+    @property
+    def size(self) -> int:
+        return self.network.num_addresses - 2  # the network and broadcast addresses go to no SIM
+
+    @property
+    def free(self) -> int:
+        return max(self.size - self.used, 0)
+
+
+@dataclass(frozen=True)
 class NetworkSettings:
     apn: str
     smsc: str
-    ip_ranges: list[ipaddress.IPv4Network]
+    ip_ranges: list[ipaddress.IPv4Network]  # every network to route: the pools, and any address given outside them
+    pools: list[IpPoolUsage]
+
+    @property
+    def ranges_outside_pools(self) -> list[ipaddress.IPv4Network]:
+        pooled = {pool.network for pool in self.pools}
+        return [network for network in self.ip_ranges if network not in pooled]
 
 
 def network_settings(*, principal: Principal) -> NetworkSettings:
-    """APN and SMSC of the operator; the organisation's networks are those its SIMs' static addresses sit in."""
-    addresses = _own(principal).exclude(ip_address=None).values_list("ip_address", flat=True).order_by("ip_address")
-    networks = sorted({ipaddress.IPv4Network(f"{a}/24", strict=False) for a in addresses.iterator(chunk_size=5000)})
-    return NetworkSettings(settings.SWITCHBOARD["APN"], settings.SWITCHBOARD["SMSC"], networks)
+    """APN and SMSC of the operator, and the networks of the organisation's static addresses (for its VPN): the
+    pools it holds, or for a sub-organisation those of its master that its SIMs' addresses come from; an address
+    outside every pool (from the vendor's file) adds the pool-sized network around it."""
+    addresses = _own(principal).exclude(ip_address=None).values_list("ip_address", flat=True).order_by()
+    holder = addressing.pool_holder(principal.organisation_id)
+    held = IpPool.objects.filter(organisation_id=holder).values_list("network", flat=True)
+    pools = {ipaddress.IPv4Network(network) for network in held}
+    prefixes = {pool.prefixlen for pool in pools}
+    _, pool_prefix = addressing.address_space()
+    drawn_from: set[ipaddress.IPv4Network] = set()
+    outside: set[ipaddress.IPv4Network] = set()
+    for text in addresses.iterator(chunk_size=5000):
+        address = ipaddress.IPv4Address(str(text))
+        pool = next((n for n in (_around(address, p) for p in prefixes) if n in pools), None)
+        if pool:
+            drawn_from.add(pool)
+        else:
+            outside.add(_around(address, pool_prefix))
+    shown = sorted(pools if holder == principal.organisation_id else drawn_from)
+    usage = [IpPoolUsage(pool, Sim.objects.filter(addressing.in_network(pool)).count()) for pool in shown]
+    return NetworkSettings(settings.SWITCHBOARD["APN"], settings.SWITCHBOARD["SMSC"], sorted({*shown, *outside}), usage)
+
+
+def _around(address: ipaddress.IPv4Address, prefix: int) -> ipaddress.IPv4Network:
+    return ipaddress.IPv4Network((address, prefix), strict=False)
+
+
+def sim_ip_pool(*, principal: Principal, sim: Sim) -> ipaddress.IPv4Network | None:
+    """The pool the caller's SIM has its static address from; None without an address or for one given outside
+    the pools. One indexed look-up: the pool is one of the networks around the address."""
+    principal.require(Permission.VIEW)
+    if not sim.ip_address:
+        return None
+    address = ipaddress.IPv4Address(str(sim.ip_address))
+    around = [str(_around(address, prefix)) for prefix in range(addressing.SMALLEST_POOL + 1)]
+    holder = addressing.pool_holder(principal.organisation_id)
+    found = IpPool.objects.filter(organisation_id=holder, network__in=around).values_list("network", flat=True).first()
+    return ipaddress.IPv4Network(found) if found else None
 
 
 EXPORT_COLUMNS = (
@@ -396,3 +454,21 @@ def stock_in_ranges(*, principal: Principal, ranges: list[tuple[str, str]], limi
 
 def status_choices() -> list[tuple[str, str]]:
     return [(s.value, s.label) for s in SimStatus]
+
+
+@dataclass(frozen=True)
+class NetworkDevice:
+    imsi: str
+    msisdn: str | None
+    ip_address: str | None
+
+
+def unscoped_network_devices(*, limit: int) -> list[NetworkDevice]:
+    """SIMs that may go online (delivered and enabled), for the network simulator only."""
+    rows = (
+        Sim.objects.filter(status=SimStatus.ENABLED)
+        .exclude(activation_date=None)
+        .order_by("pk")
+        .values_list("imsi", "msisdn", "ip_address")[:limit]
+    )
+    return [NetworkDevice(*row) for row in rows]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from switchboard.aaa import services as aaa
 from switchboard.connectivity.services import demo_fleet
 from switchboard.tenancy import selectors as tenancy
 from switchboard.tenancy import services
@@ -131,6 +133,14 @@ def seed() -> bool:
         _password(member.user_id)
     services.api_client_create(principal=acme_p, username="demo", secret=API_SECRET)
     demo_fleet(operator=operator, customer=acme_p, customer_id=acme.pk, sub_id=nord.pk, other_id=beta.pk)
+    aaa.nas_client_create(
+        principal=operator,
+        change=aaa.NasClientChange(
+            name="Simulated PGW",
+            network="127.0.0.1/32",
+            secret=settings.SWITCHBOARD["RADIUS"]["SIMULATOR_SECRET"],
+        ),
+    )
     return True
 
 

@@ -209,7 +209,8 @@ def limit_steps(request, service: Service | None = None):
 
 @router.get("/network-settings", response=NetworkSettingsOut)
 def network_settings(request):
-    """APN and SMSC, and the networks of the organisation's static addresses (for VPN routing)."""
+    """APN and SMSC, the networks of the organisation's static addresses (for VPN routing), and the address pools
+    they come from with how many addresses are in use and free."""
     return selectors.network_settings(principal=request.auth)
 
 

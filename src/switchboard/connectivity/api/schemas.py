@@ -373,10 +373,25 @@ class IpRangeOut(Schema):
         return net.prefixlen
 
 
+class IpPoolOut(Schema):
+    """A network the organisation's static addresses are drawn from; size counts the host addresses."""
+
+    network: str
+    prefix: int
+    size: int
+    used: int
+    free: int
+
+    @staticmethod
+    def resolve_network(pool) -> str:
+        return str(pool.network)
+
+
 class NetworkSettingsOut(Schema):
     apn: str
     smsc: str
     ip_ranges: list[IpRangeOut]
+    pools: list[IpPoolOut]
 
 
 class IccidRange(Schema):

@@ -208,6 +208,7 @@ def sim_detail(request: HttpRequest, iccid: str) -> HttpResponse:
         "sim": sim,
         "state": getattr(sim, "connectivity", None),
         "lifetime": selectors.lifetime(sim),
+        "ip_pool": selectors.sim_ip_pool(principal=principal, sim=sim),
         "blocker": services.data_blocker(sim_id=sim.pk),
         "quotas": _quotas(sim, limits),
         "can_manage": principal.can(Permission.SIMS_MANAGE),

@@ -1,5 +1,6 @@
 """Writes of the connectivity context. Customers' changes take the principal; the network's calls take SIM ids."""
 
+from .addressing import assign_addresses
 from .inventory import default_plan, sim_import_run, sim_import_start, sims_assign
 from .limits import limits_set
 from .network import (
@@ -29,6 +30,7 @@ from .transfer import parse_iccid_list, sims_transfer
 
 __all__ = [
     "SimChange",
+    "assign_addresses",
     "authorize_data_session",
     "authorize_sms",
     "data_blocker",

@@ -74,6 +74,7 @@ def record_event(
         organisation_id=sim.organisation_id,
         payload={
             "event_id": event.pk,
+            "sim_id": sim.pk,  # internal: lets other contexts (the AAA) act on the SIM without a lookup
             "type": int(event_type),
             "iccid": sim.iccid,
             "imsi": sim.imsi,

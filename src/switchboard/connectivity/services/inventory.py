@@ -23,7 +23,7 @@ from .. import identifiers
 from ..contracts import FormFactor, SimEventType, SimStatus
 from ..events import SIM_IMPORT_FINISHED
 from ..models import Sim, SimImport, SimPlan
-from . import quotas
+from . import addressing, quotas
 from ._common import record_event, require_operator, sims_for_update
 
 COLUMNS = ("iccid", "imsi", "msisdn", "form_factor")
@@ -262,7 +262,8 @@ def activate(sim: Sim, organisation_id: int, at: datetime) -> None:
 
 @transaction.atomic
 def sims_assign(*, principal: Principal, iccids: Iterable[str], organisation_id: int) -> list[Sim]:
-    """Move SIMs from the operator's stock to a customer (orders do this when they ship)."""
+    """Move SIMs from the operator's stock to a customer (orders do this when they ship), each with the static
+    address it keeps for life."""
     principal.require(Permission.SIMS_MANAGE)
     require_operator(principal)
     target = tenancy.organisation_ref(organisation_id=organisation_id)
@@ -273,6 +274,7 @@ def sims_assign(*, principal: Principal, iccids: Iterable[str], organisation_id:
     sims = sims_for_update(principal, iccids)
     if not sims:
         raise ValidationFailed(_("Choose at least one SIM."), field="iccids", code="required")
+    addressing.assign_addresses(sims, organisation_id)
     at = timezone.now()
     for sim in sims:
         activate(sim, organisation_id, at)

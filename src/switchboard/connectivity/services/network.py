@@ -1,11 +1,15 @@
 """What the network side (the RADIUS AAA, the SMSC adapters) calls: authorise, and record sessions and usage.
 
-Each call locks one SIM row, so concurrent packets for the same SIM are counted one after the other.
+The AAA hands over whole batches (group commit): one transaction per batch, the SIM rows locked in id order so
+concurrent batches never deadlock and the packets of one SIM are counted one after the other. The hot path costs a
+constant number of statements per batch; events (rare) are written one by one.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -13,36 +17,62 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from switchboard.core.bulk import insert_or_add, update_rows
 from switchboard.core.errors import ValidationFailed
 
 from .. import identifiers
 from ..contracts import (
+    AccessRequest,
     ConnectivityStatus,
     Decision,
     FailureCause,
     QuotaStatus,
+    ReportKind,
     Service,
     SessionInfo,
+    SessionReport,
     SimEventType,
     SimStatus,
     SmsDirection,
     UsageOutcome,
 )
-from ..models import Sim, SimConnectivity
+from ..models import DailyUsage, MonthlyUsage, Sim, SimConnectivity
 from . import quotas
-from ._common import record_event
+from ._common import month_of, record_event
 
 SMS_SERVICE = {SmsDirection.MO: Service.SMS_MO, SmsDirection.MT: Service.SMS_MT}
 
 
-def _sim_by_network_id(*, imsi: str = "", iccid: str = "") -> Sim | None:
-    sims = Sim.objects.select_for_update()
-    if imsi:
-        found = sims.filter(Q(imsi=imsi) | Q(imsi_2=imsi)).first()
-        if found is not None:
-            return found
-    key = identifiers.iccid_lookup(iccid) if iccid else None
-    return sims.filter(iccid=key).first() if key else None
+SIM_COUNTERS = (
+    "imei",
+    "data_remaining",
+    "data_status",
+    "data_status_changed_at",
+    "data_threshold_at",
+    "data_exhausted_at",
+    "usage_month",
+    "month_data",
+    "month_sms_mo",
+    "month_sms_mt",
+    "updated_at",
+)
+STATE_FIELDS = (
+    "status",
+    "operator",
+    "mcc",
+    "mnc",
+    "country",
+    "rat",
+    "ip_address",
+    "apn",
+    "session_id",
+    "session_started_at",
+    "nas",
+    "location",
+    "last_updated",
+    "attached_at",
+)
+Limits = dict[int, dict[Service, int]]
 
 
 def _locked(sim_id: int) -> Sim:
@@ -59,9 +89,9 @@ def _in_stock(sim: Sim) -> bool:
     return sim.activation_date is None
 
 
-def _limit_exceeded(sim: Sim, service: Service, at: datetime) -> int | None:
+def _limit_exceeded(sim: Sim, service: Service, at: datetime, limits: Limits) -> int | None:
     """The limit, if this SIM has used it up this month."""
-    limit = quotas.limits_of(sim.organisation_id).get(service)
+    limit = limits.get(sim.organisation_id, {}).get(service)
     if limit is not None and quotas.month_used(sim, service, timezone.localdate(at)) >= limit:
         return limit
     return None
@@ -72,14 +102,14 @@ def _refuse(sim: Sim, cause: FailureCause, at: datetime, message: str, **detail)
     return Decision(False, sim.pk, cause, message)
 
 
-def _data_blocker(sim: Sim, at: datetime) -> tuple[FailureCause, str] | None:
+def _data_blocker(sim: Sim, at: datetime, limits: Limits) -> tuple[FailureCause, str] | None:
     if sim.status != SimStatus.ENABLED or _in_stock(sim):
         return FailureCause.DATA_SERVICE_BARRED, _("The SIM is disabled.")
     if sim.lifetime_end is None or sim.lifetime_end <= at:
         return FailureCause.QUOTA_EXPIRED, _("The lifetime of the SIM has ended.")
     if sim.data_remaining <= 0:
         return FailureCause.QUOTA_EXHAUSTED, _("The data volume is used up.")
-    if _limit_exceeded(sim, Service.DATA, at) is not None:
+    if _limit_exceeded(sim, Service.DATA, at, limits) is not None:
         return FailureCause.MONTHLY_USAGE_LIMIT_EXCEEDED, _("The monthly data limit is reached.")
     return None
 
@@ -87,30 +117,56 @@ def _data_blocker(sim: Sim, at: datetime) -> tuple[FailureCause, str] | None:
 def data_blocker(*, sim_id: int, at: datetime | None = None) -> FailureCause | None:
     """Why this SIM would get no data right now, if anything (shown on the SIM and its status)."""
     sim = Sim.objects.get(pk=sim_id)
-    found = _data_blocker(sim, at or timezone.now())
+    found = _data_blocker(sim, at or timezone.now(), quotas.limits_for([sim.organisation_id]))
     return found[0] if found else None
 
 
-def _track_imei(sim: Sim, imei: str, at: datetime) -> None:
+def _track_imei(sim: Sim, imei: str, at: datetime) -> bool:
     if imei and imei != sim.imei:
         record_event(sim, SimEventType.IMEI_CHANGED, at=at, detail={"from": sim.imei, "to": imei})
         sim.imei = imei
+        return True
+    return False
 
 
-@transaction.atomic
-def authorize_data_session(
-    *, imsi: str = "", iccid: str = "", imei: str = "", apn: str = "", at: datetime | None = None
-) -> Decision:
-    """May this SIM open a data session? A refusal is stored as a SIM event with its cause."""
-    at = at or timezone.now()
-    sim = _sim_by_network_id(imsi=imsi, iccid=iccid)
-    if sim is None:
-        return Decision(False, None, FailureCause.IMSI_NOT_FOUND, _("Unknown SIM."))
+def _device(imei: str) -> str:
+    """The IMEI a gateway reported (an IMEISV is cut to the IMEI); garbage counts as none."""
     try:
-        device = identifiers.imei(imei) if imei else ""
+        return identifiers.imei(imei) if imei else ""
     except ValidationFailed:
-        device = ""
-    blocker = _data_blocker(sim, at)
+        return ""
+
+
+def _sims_for(requests: Sequence[AccessRequest], *, lock: bool = True) -> dict[str, Sim]:
+    """The requested SIMs, row-locked, by every identifier a gateway may send: IMSI, then user name as IMSI,
+    MSISDN or ICCID."""
+    names = {r.imsi for r in requests if r.imsi} | {r.user_name for r in requests if r.user_name}
+    if not names:
+        return {}
+    iccids = {key for key in map(identifiers.iccid_lookup, names) if key}
+    query = Q(imsi__in=names) | Q(imsi_2__in=names) | Q(msisdn__in=names)
+    if iccids:
+        query |= Q(iccid__in=iccids)
+    found: dict[str, Sim] = {}
+    sims = Sim.objects.select_for_update() if lock else Sim.objects.all()
+    for sim in sims.filter(query).order_by("pk"):
+        for key in (sim.imsi, sim.imsi_2, sim.msisdn, sim.iccid):
+            if key:
+                found[key] = sim
+    return found
+
+
+def _lookup(found: dict[str, Sim], request: AccessRequest) -> Sim | None:
+    sim = found.get(request.imsi) if request.imsi else None
+    if sim is None and request.user_name:
+        sim = found.get(request.user_name) or found.get(identifiers.iccid_lookup(request.user_name) or "")
+    return sim
+
+
+def _decide(sim: Sim, request: AccessRequest, at: datetime, limits: Limits) -> Decision:
+    device = _device(request.imei)
+    apn = request.apn
+    blocker = _data_blocker(sim, at, limits)
     if blocker is not None:
         return _refuse(sim, blocker[0], at, blocker[1], apn=apn, imei=device)
     allowed_apns = settings.SWITCHBOARD["APNS"]
@@ -128,16 +184,163 @@ def authorize_data_session(
                 apn=apn,
                 imei=device,
             )
-    _track_imei(sim, device, at)  # with a lock and no IMEI yet, the first one seen is bound here
-    sim.save(update_fields=["imei", "updated_at"])
     return Decision(True, sim.pk, None, "", sim.ip_address)
 
 
 @transaction.atomic
-def record_session_start(*, sim_id: int, info: SessionInfo, at: datetime | None = None) -> None:
+def authorize_data_sessions(requests: Sequence[AccessRequest], *, at: datetime | None = None) -> list[Decision]:
+    """May these SIMs open a data session? Answers in request order; each refusal is a SIM event with its cause."""
     at = at or timezone.now()
-    sim = _locked(sim_id)
-    state = _state(sim)
+    found = _sims_for(requests)
+    limits = quotas.limits_for({sim.organisation_id for sim in found.values()})
+    decisions, rebound = [], {}
+    for request in requests:
+        sim = _lookup(found, request)
+        if sim is None:
+            decisions.append(Decision(False, None, FailureCause.IMSI_NOT_FOUND, _("Unknown SIM.")))
+            continue
+        decision = _decide(sim, request, at, limits)
+        # With a lock and no IMEI yet, the first device seen is bound here.
+        if decision.accepted and _track_imei(sim, _device(request.imei), at):
+            rebound[sim.pk] = sim
+        decisions.append(decision)
+    if rebound:
+        for sim in rebound.values():
+            sim.updated_at = at
+        update_rows(Sim, ("imei", "updated_at"), list(rebound.values()))
+    return decisions
+
+
+def authorize_data_session(
+    *, imsi: str = "", iccid: str = "", imei: str = "", apn: str = "", at: datetime | None = None
+) -> Decision:
+    """May this SIM open a data session? A refusal is stored as a SIM event with its cause."""
+    return authorize_data_sessions([AccessRequest(imsi=imsi, user_name=iccid, imei=imei, apn=apn)], at=at)[0]
+
+
+class _Batch:
+    """The rows one accounting batch touches, written back with a constant number of statements."""
+
+    def __init__(self, reports: Sequence[SessionReport]):
+        ids = sorted({r.sim_id for r in reports})
+        self.sims = {sim.pk: sim for sim in Sim.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+        self.states = {s.sim_id: s for s in SimConnectivity.objects.filter(sim_id__in=self.sims)}
+        missing = [SimConnectivity(sim_id=pk) for pk in self.sims if pk not in self.states]
+        if missing:
+            SimConnectivity.objects.bulk_create(missing, ignore_conflicts=True)
+            self.states.update({s.sim_id: s for s in missing})
+        self.limits = quotas.limits_for({sim.organisation_id for sim in self.sims.values()})
+        self.daily: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0])
+        self.monthly: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0])
+        self.touched_sims: set[int] = set()
+        self.touched_states: set[int] = set()
+
+    def count(self, sim: Sim, rx: int, tx: int, at: datetime) -> None:
+        today = timezone.localdate(at)
+        quotas.roll_month(sim, today)
+        limit = self.limits.get(sim.organisation_id, {}).get(Service.DATA)
+        was_under_limit = limit is None or sim.month_data < limit
+        sim.month_data += rx + tx
+        quotas.consume(sim, "data", rx + tx, at)
+        if limit is not None and sim.month_data >= limit and was_under_limit:
+            record_event(sim, SimEventType.MONTHLY_LIMIT_REACHED, at=at, detail={"service": "data", "limit": limit})
+        for totals, key in ((self.daily, (sim.pk, today)), (self.monthly, (sim.organisation_id, month_of(today)))):
+            totals[key][0] += rx
+            totals[key][1] += tx
+
+    def write(self, at: datetime) -> None:
+        sims = [self.sims[pk] for pk in sorted(self.touched_sims)]
+        for sim in sims:
+            sim.updated_at = at
+        update_rows(Sim, SIM_COUNTERS, sims)
+        update_rows(SimConnectivity, STATE_FIELDS, [self.states[pk] for pk in sorted(self.touched_states)])
+        org_of = {sim.pk: sim.organisation_id for sim in self.sims.values()}
+        insert_or_add(
+            DailyUsage,
+            ("sim", "date"),
+            ("data_rx", "data_tx"),
+            [(pk, day, org_of[pk], 0, 0, rx, tx) for (pk, day), (rx, tx) in sorted(self.daily.items()) if rx or tx],
+            insert_names=("organisation_id", "sms_mo", "sms_mt"),
+        )
+        insert_or_add(
+            MonthlyUsage,
+            ("organisation_id", "month"),
+            ("data_rx", "data_tx"),
+            [(org, month, 0, 0, rx, tx) for (org, month), (rx, tx) in sorted(self.monthly.items()) if rx or tx],
+            insert_names=("sms_mo", "sms_mt"),
+        )
+
+
+@transaction.atomic
+def record_session_reports(reports: Sequence[SessionReport]) -> list[UsageOutcome | None]:
+    """Count a batch of accounting reports: session state, events, usage and quota, all or nothing.
+
+    Answers in report order: whether the session must now be cut (volume used up, monthly limit reached, SIM
+    disabled or expired), or None for a SIM that no longer exists.
+    """
+    if not reports:
+        return []
+    for report in reports:
+        if report.rx < 0 or report.tx < 0:
+            raise ValidationFailed(_("Usage cannot be negative."), field="rx" if report.rx < 0 else "tx")
+    batch = _Batch(reports)
+    outcomes: list[UsageOutcome | None] = []
+    last = reports[0].at
+    for report in reports:
+        sim = batch.sims.get(report.sim_id)
+        if sim is None:
+            outcomes.append(None)
+            continue
+        last = max(last, report.at)
+        state = batch.states[sim.pk]
+        batch.touched_sims.add(sim.pk)
+        if report.info is not None or report.kind is not ReportKind.INTERIM:
+            batch.touched_states.add(sim.pk)
+        if report.info is not None and report.kind is not ReportKind.STOP:
+            _track_imei(sim, _device(report.info.imei), report.at)
+            if report.kind is ReportKind.START:
+                _start(sim, state, report.info, report.at)
+            else:
+                _locate(sim, state, report.info, report.at)
+        if report.rx or report.tx:
+            batch.count(sim, report.rx, report.tx, report.at)
+        if report.kind is ReportKind.STOP:
+            _stop(sim, state, report.at, report.cause)
+            if report.detached:
+                _detach(sim, state, report.at)
+        blocker = _data_blocker(sim, report.at, batch.limits)
+        cause = blocker[0] if blocker else None
+        outcomes.append(UsageOutcome(sim.pk, cause is not None, cause, sim.data_remaining))
+    batch.write(last)
+    return outcomes
+
+
+def _one(report: SessionReport) -> UsageOutcome:
+    outcome = record_session_reports([report])[0]
+    if outcome is None:
+        raise Sim.DoesNotExist(report.sim_id)
+    return outcome
+
+
+def record_session_start(*, sim_id: int, info: SessionInfo, at: datetime | None = None) -> None:
+    _one(SessionReport(sim_id, ReportKind.START, at or timezone.now(), info=info))
+
+
+def record_location(*, sim_id: int, info: SessionInfo, at: datetime | None = None) -> None:
+    """An interim update: the device may have moved to another network, country or radio technology."""
+    _one(SessionReport(sim_id, ReportKind.INTERIM, at or timezone.now(), info=info))
+
+
+def record_session_stop(*, sim_id: int, at: datetime | None = None, cause: str = "") -> None:
+    _one(SessionReport(sim_id, ReportKind.STOP, at or timezone.now(), cause=cause))
+
+
+def record_usage(*, sim_id: int, rx: int, tx: int, at: datetime | None = None) -> UsageOutcome:
+    """Count the bytes a session used since its last report; says whether the session must now be cut."""
+    return _one(SessionReport(sim_id, ReportKind.INTERIM, at or timezone.now(), rx=rx, tx=tx))
+
+
+def _start(sim: Sim, state: SimConnectivity, info: SessionInfo, at: datetime) -> None:
     if state.status == ConnectivityStatus.OFFLINE:
         state.attached_at = at
         record_event(sim, SimEventType.ATTACH, at=at, detail=_network_detail(info))
@@ -150,29 +353,25 @@ def record_session_start(*, sim_id: int, info: SessionInfo, at: datetime | None 
     state.ip_address = info.ip_address or sim.ip_address
     state.apn = info.apn
     state.nas = info.nas
-    state.save()
     detail = {**_network_detail(info), "ip_address": state.ip_address, "apn": info.apn, "session_id": info.session_id}
     record_event(sim, SimEventType.PDP_CONTEXT_CREATED, at=at, detail=detail)
 
 
-@transaction.atomic
-def record_location(*, sim_id: int, info: SessionInfo, at: datetime | None = None) -> None:
-    """An interim update: the device may have moved to another network, country or radio technology."""
-    at = at or timezone.now()
-    sim = _locked(sim_id)
-    state = _state(sim)
+def _locate(sim: Sim, state: SimConnectivity, info: SessionInfo, at: datetime) -> None:
     changed = (state.operator, state.country, state.rat) != (info.operator, info.country, info.rat)
     if changed and info.operator:
         record_event(sim, SimEventType.LOCATION_UPDATED, at=at, detail=_network_detail(info))
     _apply(state, info, at)
-    state.save()
+    if state.status != ConnectivityStatus.ONLINE:  # an interim without (or after a lost) Start: the session is live
+        state.status = ConnectivityStatus.ONLINE
+        state.session_id = info.session_id
+        state.session_started_at = state.session_started_at or at
+        state.ip_address = info.ip_address or sim.ip_address
+        state.apn = info.apn or state.apn
+        state.nas = info.nas
 
 
-@transaction.atomic
-def record_session_stop(*, sim_id: int, at: datetime | None = None, cause: str = "") -> None:
-    at = at or timezone.now()
-    sim = _locked(sim_id)
-    state = _state(sim)
+def _stop(sim: Sim, state: SimConnectivity, at: datetime, cause: str) -> None:
     duration = int((at - state.session_started_at).total_seconds()) if state.session_started_at else 0
     record_event(
         sim,
@@ -181,12 +380,23 @@ def record_session_stop(*, sim_id: int, at: datetime | None = None, cause: str =
         detail={"session_id": state.session_id, "cause": cause, "duration": duration},
     )
     state.status = ConnectivityStatus.ATTACHED  # still registered with the network until it detaches
+    _clear_session(state, at)
+
+
+def _detach(sim: Sim, state: SimConnectivity, at: datetime) -> None:
+    if state.status == ConnectivityStatus.OFFLINE:
+        return
+    record_event(sim, SimEventType.DETACH, at=at, detail={"operator": state.operator, "country": state.country})
+    state.status = ConnectivityStatus.OFFLINE
+    _clear_session(state, at)
+
+
+def _clear_session(state: SimConnectivity, at: datetime) -> None:
     state.session_id = ""
     state.session_started_at = None
     state.ip_address = None
     state.nas = ""
     state.last_updated = at
-    state.save()
 
 
 @transaction.atomic
@@ -194,15 +404,7 @@ def record_detach(*, sim_id: int, at: datetime | None = None) -> None:
     at = at or timezone.now()
     sim = _locked(sim_id)
     state = _state(sim)
-    if state.status == ConnectivityStatus.OFFLINE:
-        return
-    record_event(sim, SimEventType.DETACH, at=at, detail={"operator": state.operator, "country": state.country})
-    state.status = ConnectivityStatus.OFFLINE
-    state.session_id = ""
-    state.session_started_at = None
-    state.ip_address = None
-    state.nas = ""
-    state.last_updated = at
+    _detach(sim, state, at)
     state.save()
 
 
@@ -229,29 +431,18 @@ def _network_detail(info: SessionInfo) -> dict:
     return {k: v for k, v in detail.items() if v}
 
 
+def network_sim_ids(keys: Sequence[str]) -> dict[str, int]:
+    """SIM ids by the identifiers a gateway reports (IMSI, second IMSI, MSISDN, ICCID); for the AAA only."""
+    requests = [AccessRequest(user_name=key) for key in keys if key]
+    return {key: sim.pk for key, sim in _sims_for(requests, lock=False).items()}
+
+
 @transaction.atomic
-def record_usage(*, sim_id: int, rx: int, tx: int, at: datetime | None = None) -> UsageOutcome:
-    """Count the bytes a session used since its last report; says whether the session must now be cut."""
-    if rx < 0 or tx < 0:
-        raise ValidationFailed(_("Usage cannot be negative."), field="rx" if rx < 0 else "tx")
-    at = at or timezone.now()
-    today = timezone.localdate(at)
-    sim = _locked(sim_id)
-    quotas.roll_month(sim, today)
-    limit = quotas.limits_of(sim.organisation_id).get(Service.DATA)
-    was_under_limit = limit is None or sim.month_data < limit
-    sim.month_data += rx + tx
-    quotas.consume(sim, "data", rx + tx, at)
-    quotas.add_usage(sim, today, data_rx=rx, data_tx=tx)
-    cause = None
-    if sim.data_status == QuotaStatus.EXHAUSTED:
-        cause = FailureCause.QUOTA_EXHAUSTED
-    elif limit is not None and sim.month_data >= limit:
-        cause = FailureCause.MONTHLY_USAGE_LIMIT_EXCEEDED
-        if was_under_limit:
-            record_event(sim, SimEventType.MONTHLY_LIMIT_REACHED, at=at, detail={"service": "data", "limit": limit})
-    sim.save()
-    return UsageOutcome(sim.pk, cause is not None, cause, sim.data_remaining)
+def record_disconnect(*, sim_id: int, detail: dict, at: datetime | None = None) -> None:
+    """What became of a Disconnect-Request the AAA sent: the customer sees the cut (or the failure) on the SIM."""
+    sim = Sim.objects.filter(pk=sim_id).first()
+    if sim is not None:
+        record_event(sim, SimEventType.SESSION_DISCONNECTED, at=at or timezone.now(), detail=detail)
 
 
 def _sms_blocker(sim: Sim, direction: SmsDirection, at: datetime) -> str | None:
@@ -261,7 +452,7 @@ def _sms_blocker(sim: Sim, direction: SmsDirection, at: datetime) -> str | None:
         return _("The lifetime of the SIM has ended.")
     if sim.sms_remaining <= 0:
         return _("The SMS volume is used up.")
-    limit = _limit_exceeded(sim, SMS_SERVICE[direction], at)
+    limit = _limit_exceeded(sim, SMS_SERVICE[direction], at, quotas.limits_for([sim.organisation_id]))
     if limit is not None:
         return f"Traffic limit of {limit} SMS per month exceeded"  # 1NCE's wording, relied on by clients
     return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
@@ -80,19 +81,23 @@ def month_used(sim: Sim, service: Service, today: date) -> int:
 
 def limits_of(organisation_id: int) -> dict[Service, int]:
     """The organisation's chosen monthly limits per service (bytes or messages); absent means unlimited."""
-    row = (
-        OrganisationLimits.objects.filter(organisation_id=organisation_id)
-        .select_related("data", "sms_mo", "sms_mt")
-        .first()
+    return limits_for([organisation_id]).get(organisation_id, {})
+
+
+def limits_for(organisation_ids: Iterable[int]) -> dict[int, dict[Service, int]]:
+    """`limits_of` for many organisations in one query (a RADIUS batch spans several customers)."""
+    rows = OrganisationLimits.objects.filter(organisation_id__in=set(organisation_ids)).select_related(
+        "data", "sms_mo", "sms_mt"
     )
-    if row is None:
-        return {}
-    steps: dict[Service, LimitStep | None] = {
-        Service.DATA: row.data,
-        Service.SMS_MO: row.sms_mo,
-        Service.SMS_MT: row.sms_mt,
-    }
-    return {service: step.amount for service, step in steps.items() if step is not None}
+    found: dict[int, dict[Service, int]] = {}
+    for row in rows:
+        steps: dict[Service, LimitStep | None] = {
+            Service.DATA: row.data,
+            Service.SMS_MO: row.sms_mo,
+            Service.SMS_MT: row.sms_mt,
+        }
+        found[row.organisation_id] = {service: step.amount for service, step in steps.items() if step is not None}
+    return found
 
 
 def add_usage(sim: Sim, day: date, *, data_rx: int = 0, data_tx: int = 0, sms_mo: int = 0, sms_mt: int = 0) -> None:

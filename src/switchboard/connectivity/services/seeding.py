@@ -1,5 +1,6 @@
-"""A demo SIM fleet made through the real services: vendor CSV import, assignment, transfer, half a year of
-network activity. Deterministic, so screenshots and browser journeys see the same fleet every time."""
+"""A demo SIM fleet made through the real services: vendor CSV import, assignment (static addresses from the
+customers' pools), transfer, half a year of network activity. Deterministic, so screenshots and browser journeys
+see the same fleet every time."""
 
 from __future__ import annotations
 
@@ -45,8 +46,6 @@ def demo_fleet(*, operator: Principal, customer: Principal, customer_id: int, su
     transfer.sims_transfer(principal=customer, target_organisation_id=sub_id, iccids=[s.iccid for s in acme[-4:]])
     _delivered_long_ago(acme + beta, days=200)
     own = acme[:-4]
-    for i, sim in enumerate(own):
-        Sim.objects.filter(pk=sim.pk).update(ip_address=f"10.64.0.{10 + i}")
     sims.sims_set_label_prefix(principal=customer, iccids=[s.iccid for s in own[:10]], prefix=LABELS[0])
     sims.sims_set_label_prefix(principal=customer, iccids=[s.iccid for s in own[10:18]], prefix=LABELS[2])
     _history(own, rng)

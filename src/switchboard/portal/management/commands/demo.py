@@ -1,4 +1,5 @@
-"""`switchboard demo`: migrate, seed the demo data once, then run portal + API + worker until Ctrl-C."""
+"""`switchboard demo`: migrate, seed the demo data once, then run portal + API + worker + RADIUS AAA + the network
+simulator until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -30,9 +31,13 @@ class Command(BaseCommand):
             return
         switchboard = [sys.executable, "-m", "switchboard"]
         env = {**os.environ, "SWITCHBOARD_BASE_URL": os.environ.get("SWITCHBOARD_BASE_URL", f"http://{bind}")}
+        host = bind.rsplit(":", 1)[0]
         processes = [
             subprocess.Popen([*switchboard, "web", "--bind", bind], env=env),  # noqa: S603
             subprocess.Popen([*switchboard, "worker"], env=env),  # noqa: S603
+            subprocess.Popen([*switchboard, "radius", "--bind", host], env=env),  # noqa: S603
+            # The simulated packet gateway: SIMs attach, use data and roam, so the dashboard moves.
+            subprocess.Popen([*switchboard, "simulate", "--server", host, "--bind", host], env=env),  # noqa: S603
         ]
         signal.signal(signal.SIGTERM, _interrupt)
         try:
@@ -54,6 +59,9 @@ class Command(BaseCommand):
         w(f"  admin    http://{bind}/admin/      (operator login)")
         w(f"  data     {settings.DATABASES['default']['NAME']}")
         w("  mails    printed below by the worker (console mail backend)")
+        radius = settings.SWITCHBOARD["RADIUS"]
+        w(f"  RADIUS   auth {radius['AUTH_PORT']}/udp, accounting {radius['ACCT_PORT']}/udp; a simulated gateway")
+        w("           with the demo SIMs talks to it (client 127.0.0.1, secret in RADIUS_SIMULATOR_SECRET)")
         w(f"\nPassword of every demo login: {demo.DEMO_PASSWORD}" + ("" if created else "  (data seeded earlier)"))
         for login in demo.LOGINS:
             w(f"  {login.email:<32} {login.role:<10} {login.organisation}")
