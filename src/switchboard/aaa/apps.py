@@ -9,4 +9,4 @@ class AaaConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import handlers, nav  # noqa: F401  (registers the outbox handlers that disconnect sessions, the menu item)
+        from . import handlers, jobs, nav  # noqa: F401  (registers outbox handlers, periodic jobs, the menu item)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, connections
 from django.db.utils import InterfaceError, OperationalError
 
 from switchboard.connectivity import networks
@@ -123,8 +123,10 @@ class RadiusServer:
         self.transports: dict[str, asyncio.DatagramTransport] = {}
         self.replies: OrderedDict[tuple, tuple[bytes | None, float]] = OrderedDict()
         workers = {AUTH: 1, ACCT: self.config.db_workers, "control": 1}
+        self.connections: list = []  # each database thread's own connection, closed on shutdown
         self.databases = {
-            kind: ThreadPoolExecutor(count, thread_name_prefix=f"radius-{kind}") for kind, count in workers.items()
+            kind: ThreadPoolExecutor(count, thread_name_prefix=f"radius-{kind}", initializer=self._remember_connection)
+            for kind, count in workers.items()
         }
         self.disconnects: dict[tuple, tuple[asyncio.Future, bytes]] = {}
         self.identifiers = itertools.cycle(range(256))
@@ -167,8 +169,13 @@ class RadiusServer:
         if "dm" in self.transports:
             self.transports["dm"].close()
         for executor in self.databases.values():
-            executor.submit(connection.close)
             executor.shutdown(wait=True)
+        await asyncio.to_thread(lambda: [own.close() for own in self.connections])  # no ORM on the loop's thread
+
+    def _remember_connection(self) -> None:
+        own = connections["default"]
+        own.inc_thread_sharing()  # so that shutdown, on the event loop's thread, may close it
+        self.connections.append(own)
 
     async def _db(self, kind: str, fn: Callable[..., Any], *args, **kwargs) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.databases[kind], _in_db, fn, args, kwargs)

@@ -3,6 +3,7 @@
 from .accounting import account, authorize
 from .clients import NasClientChange, nas_client_create, nas_client_delete, nas_client_update
 from .disconnects import disconnect_answered, disconnect_sim, disconnects_due
+from .retention import purge_sessions
 
 __all__ = [
     "NasClientChange",
@@ -14,4 +15,5 @@ __all__ = [
     "nas_client_create",
     "nas_client_delete",
     "nas_client_update",
+    "purge_sessions",
 ]

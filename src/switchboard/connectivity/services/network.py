@@ -234,6 +234,7 @@ class _Batch:
         self.monthly: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0])
         self.touched_sims: set[int] = set()
         self.touched_states: set[int] = set()
+        self.seen_states: set[int] = set()
 
     def count(self, sim: Sim, rx: int, tx: int, at: datetime) -> None:
         today = timezone.localdate(at)
@@ -254,6 +255,8 @@ class _Batch:
             sim.updated_at = at
         update_rows(Sim, SIM_COUNTERS, sims)
         update_rows(SimConnectivity, STATE_FIELDS, [self.states[pk] for pk in sorted(self.touched_states)])
+        if seen := sorted(self.seen_states - self.touched_states):
+            SimConnectivity.objects.filter(sim_id__in=seen).update(last_updated=at)
         org_of = {sim.pk: sim.organisation_id for sim in self.sims.values()}
         insert_or_add(
             DailyUsage,
@@ -294,8 +297,7 @@ def record_session_reports(reports: Sequence[SessionReport]) -> list[UsageOutcom
         last = max(last, report.at)
         state = batch.states[sim.pk]
         batch.touched_sims.add(sim.pk)
-        if report.info is not None or report.kind is not ReportKind.INTERIM:
-            batch.touched_states.add(sim.pk)
+        before = _snapshot(state)
         if report.info is not None and report.kind is not ReportKind.STOP:
             _track_imei(sim, _device(report.info.imei), report.at)
             if report.kind is ReportKind.START:
@@ -308,11 +310,19 @@ def record_session_reports(reports: Sequence[SessionReport]) -> list[UsageOutcom
             _stop(sim, state, report.at, report.cause)
             if report.detached:
                 _detach(sim, state, report.at)
+        if _snapshot(state) != before:
+            batch.touched_states.add(sim.pk)
+        elif report.info is not None:
+            batch.seen_states.add(sim.pk)  # only "last updated" moves: the common interim update
         blocker = _data_blocker(sim, report.at, batch.limits)
         cause = blocker[0] if blocker else None
         outcomes.append(UsageOutcome(sim.pk, cause is not None, cause, sim.data_remaining))
     batch.write(last)
     return outcomes
+
+
+def _snapshot(state: SimConnectivity) -> tuple:
+    return tuple(getattr(state, name) for name in STATE_FIELDS if name != "last_updated")
 
 
 def _one(report: SessionReport) -> UsageOutcome:
