@@ -1,6 +1,7 @@
 """Every API route and portal page against anonymous, another organisation, a weaker role and the right role.
-Operator-only routes (the SIM inventory) are tried by the customer's owner instead, who must be refused.
-A refusal must change nothing: the rows of every tenancy and SIM table, the audit log and the outbox stay as they were.
+Operator-only routes (the SIM inventory, the RADIUS clients) are tried by the customer's owner instead, who must be
+refused. A refusal must change nothing: the rows of every tenancy, SIM and RADIUS client table, the audit log and the
+outbox stay as they were.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import BinaryField
 from django.urls import reverse
 
+from switchboard.aaa.models import NasClient
+from switchboard.aaa.tests.factories import nas_client
 from switchboard.api.api import api as native_api
 from switchboard.connectivity import selectors as connectivity_selectors
 from switchboard.connectivity import services as connectivity
@@ -33,7 +36,7 @@ from switchboard.tenancy.models import Address, ApiClient, Membership, Organisat
 from switchboard.tenancy.tests import factories as f
 
 ROLE_ORDER = ["read_only", "user", "admin", "owner"]
-OPERATOR = "operator_admin"  # `needs` of the inventory routes: the operator's staff only
+OPERATOR = "operator_admin"  # `needs` of the inventory and RADIUS routes: the operator's staff only
 ADDRESS = {"name": "Depot", "street": "Weg 1", "postal_code": "12345", "city": "Kiel", "country": "DE"}
 TABLES = (
     Organisation,
@@ -50,6 +53,7 @@ TABLES = (
     MonthlyUsage,
     OrganisationLimits,
     SimImport,
+    NasClient,
 )
 JSON_TYPES = ("application/json", "application/problem+json")
 
@@ -98,12 +102,17 @@ def P(doc: str, fn: Callable) -> Callable:
 def endpoint(
     method: str, path: str, needs: str, body: dict | Callable | None = None, *, scoped: bool = False, **options
 ) -> Route:
-    """`path` may name the customer's objects: {user}, {address}, {client}, {iccid}, and the operator's {import};
+    """`path` may name the customer's objects: {user}, {address}, {client}, {iccid}, and the operator's {import}, {nas};
     such routes are object-scoped, as are those whose body names the customer's objects (`scoped`)."""
 
     def resolve(w, o) -> str:
         return "/api/v1" + path.format(
-            user=w.user.pk, address=o["address"].pk, client=w.client.pk, iccid=o["sim"].iccid, import_=o["import"].pk
+            user=w.user.pk,
+            address=o["address"].pk,
+            client=w.client.pk,
+            iccid=o["sim"].iccid,
+            import_=o["import"].pk,
+            nas=o["nas"].pk,
         )
 
     path = path.replace("{import}", "{import_}")
@@ -199,6 +208,16 @@ API += [
     endpoint("get", "/inventory/plans", OPERATOR),
 ]
 
+NAS_CLIENT = {"name": "PGW Hamburg", "network": "203.0.113.8", "secret": "hamburg-shared-secret"}
+API += [
+    endpoint("get", "/radius/clients", OPERATOR),
+    endpoint("post", "/radius/clients", OPERATOR, NAS_CLIENT),
+    endpoint("get", "/radius/clients/{nas}", OPERATOR),
+    endpoint("patch", "/radius/clients/{nas}", OPERATOR, {"enabled": False}),
+    endpoint("delete", "/radius/clients/{nas}", OPERATOR),
+    endpoint("get", "/radius/sessions", OPERATOR),
+]
+
 
 def page(doc: str, url: Callable, needs: str = "read_only", scoped: bool = False) -> Route:
     return Route("get", P(doc, url), needs, scoped_object=scoped)
@@ -220,6 +239,7 @@ def url(name: str, key: Callable | None = None) -> Callable:
 
 
 USER = lambda w, o: w.user.pk  # noqa: E731
+NAS = lambda w, o: o["nas"].pk  # noqa: E731
 SIM_ICCID = lambda w, o: o["sim"].iccid  # noqa: E731
 
 
@@ -312,6 +332,22 @@ PORTAL = [
         url("connectivity:sim_transfer"),
         lambda w, o: {"target_organisation": w.sub.pk, "iccids": o["sim"].iccid},
     ),
+    page("radius clients", url("aaa:clients"), OPERATOR),
+    page("radius client edit", url("aaa:client_edit", NAS), OPERATOR, scoped=True),
+    form(
+        "radius client add",
+        url("aaa:clients"),
+        lambda w, o: {**NAS_CLIENT, "disconnect_port": 3799},
+        needs=OPERATOR,
+    ),
+    form(
+        "radius client edit",
+        url("aaa:client_edit", NAS),
+        lambda w, o: {**NAS_CLIENT, "disconnect_port": 3799},
+        scoped=True,
+        needs=OPERATOR,
+    ),
+    form("radius client delete", url("aaa:client_delete", NAS), scoped=True, needs=OPERATOR),
 ]
 
 
@@ -344,6 +380,7 @@ def objects(world, fleet):
         "import": connectivity.sim_import_start(
             principal=f.principal(fleet.operator_admin), file_name="vendor.csv", content=VENDOR_CSV
         ),
+        "nas": nas_client(f.principal(fleet.operator_admin)),
         OPERATOR: fleet.operator_admin,
     }
 

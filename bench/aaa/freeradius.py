@@ -117,15 +117,18 @@ def configure(setup: Setup) -> None:
     site.write_text(text)
 
     os.chmod(setup.directory, 0o755)  # noqa: S103  (freerad must reach its files; nothing secret is in there)
+    closed = [p for p in setup.directory.resolve().parents if not p.stat().st_mode & 0o001]
+    if closed:
+        raise RuntimeError(f"the {USER} user cannot reach {setup.directory}: {closed[0]} is closed to others")
     account = pwd.getpwnam(USER)
     for path in [setup.directory, *setup.directory.rglob("*")]:
         os.lchown(path, account.pw_uid, account.pw_gid)
 
     check = subprocess.run(  # noqa: S603
-        [BINARY, "-C", "-d", str(raddb)], capture_output=True, text=True, check=False
+        [BINARY, "-XC", "-d", str(raddb)], capture_output=True, text=True, check=False
     )
     if check.returncode != 0:
-        raise RuntimeError(f"FreeRADIUS rejects the configuration:\n{check.stdout}{check.stderr}")
+        raise RuntimeError(f"FreeRADIUS rejects the configuration:\n{(check.stdout + check.stderr)[-3000:]}")
 
 
 def _edit(path: Path, *changes: tuple[str, str]) -> None:

@@ -32,7 +32,8 @@ def open_sessions(*, principal: Principal) -> QuerySet[Session]:
     """The sessions the operator's gateways hold right now."""
     require_operator(principal)
     return Session.objects.filter(nas__organisation_id=principal.organisation_id, stopped_at=None).order_by(
-        "-started_at"
+        "-started_at",
+        "-pk",  # a stable order for paging
     )
 
 

@@ -122,12 +122,13 @@ class RadiusServer:
         self.queues = {AUTH: _Queue(), ACCT: _Queue()}
         self.transports: dict[str, asyncio.DatagramTransport] = {}
         self.replies: OrderedDict[tuple, tuple[bytes | None, float]] = OrderedDict()
-        workers = {AUTH: 1, ACCT: self.config.db_workers, "control": 1}
         self.connections: list = []  # each database thread's own connection, closed on shutdown
-        self.databases = {
-            kind: ThreadPoolExecutor(count, thread_name_prefix=f"radius-{kind}", initializer=self._remember_connection)
-            for kind, count in workers.items()
-        }
+        if connection.vendor == "sqlite":  # one writer at a time anyway: one thread, and no "database is locked"
+            single = self._executor("db", 1)
+            self.databases = {AUTH: single, ACCT: single, "control": single}
+        else:
+            workers = {AUTH: 1, ACCT: self.config.db_workers, "control": 1}
+            self.databases = {kind: self._executor(kind, count) for kind, count in workers.items()}
         self.disconnects: dict[tuple, tuple[asyncio.Future, bytes]] = {}
         self.identifiers = itertools.cycle(range(256))
         self.tasks: list[asyncio.Task] = []
@@ -168,9 +169,12 @@ class RadiusServer:
         await asyncio.gather(*self.tasks, return_exceptions=True)
         if "dm" in self.transports:
             self.transports["dm"].close()
-        for executor in self.databases.values():
+        for executor in set(self.databases.values()):
             executor.shutdown(wait=True)
         await asyncio.to_thread(lambda: [own.close() for own in self.connections])  # no ORM on the loop's thread
+
+    def _executor(self, name: str, threads: int) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(threads, thread_name_prefix=f"radius-{name}", initializer=self._remember_connection)
 
     def _remember_connection(self) -> None:
         own = connections["default"]

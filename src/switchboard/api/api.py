@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from switchboard.aaa.api.routes import router as aaa_router
 from switchboard.connectivity.api.routes import router as connectivity_router
 from switchboard.events.api.routes import router as events_router
 from switchboard.tenancy.api.routes import router as tenancy_router
@@ -25,3 +26,4 @@ errors.install(api)
 api.add_router("", tenancy_router)
 api.add_router("", events_router)
 api.add_router("", connectivity_router)
+api.add_router("", aaa_router)

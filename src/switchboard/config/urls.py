@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("switchboard.tenancy.portal.urls")),
     path("", include("switchboard.connectivity.portal.urls")),
+    path("", include("switchboard.aaa.portal.urls")),
     path("audit/", include("switchboard.events.portal.urls")),
     path("", include("switchboard.portal.urls")),
 ]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import psycopg
 from django.db import connection, models
-
 
 # Fields whose Python values the database drivers take as they are; the others go through get_db_prep_save.
 _PLAIN = (
@@ -57,8 +57,6 @@ def _arrays(fields: Sequence[models.Field], rows: Sequence[Sequence]) -> tuple[s
 def _execute(sql: str, params: list) -> None:
     if connection.vendor == "postgresql":
         # Server-side binding: Django's default client-side cursor would quote every value in Python.
-        import psycopg
-
         connection.ensure_connection()
         with psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(sql, params)

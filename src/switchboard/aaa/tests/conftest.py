@@ -10,7 +10,6 @@ import threading
 from dataclasses import dataclass
 
 import pytest
-from django.db import connection
 
 from switchboard.aaa import services
 from switchboard.aaa.server import RadiusServer, ServerConfig
@@ -51,6 +50,11 @@ class Running:
     def call(self, coroutine, timeout: float = 10):
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
+    def db(self, fn, *args, **kwargs):
+        """Run ORM work in the server's own database thread: SQLite's in-memory test database does not wait for
+        a lock, and the server polls its Disconnect table all the time."""
+        return self.call(self.server._db("control", fn, *args, **kwargs))
+
 
 @pytest.fixture
 def radius(transactional_db, nas):
@@ -66,7 +70,6 @@ def radius(transactional_db, nas):
         disconnect_poll=0.05,
         disconnect_timeout=0.5,
         clients_refresh=0.5,
-        db_workers=1 if connection.vendor == "sqlite" else 2,
     )
     running = Running(RadiusServer(config), loop)
     running.call(running.server.start())

@@ -21,7 +21,7 @@ from .factories import SECRET, nas_client
 def stored_secrets() -> list[str]:
     """The column as the database holds it, read past the ORM."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT secret_encrypted FROM {NasClient._meta.db_table}")
+        cursor.execute("SELECT secret_encrypted FROM aaa_nasclient")
         return [row[0] for row in cursor.fetchall()]
 
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from datetime import timedelta
 
 import pytest
 from django.db.models import Sum
 from django.utils import timezone
 
-from switchboard.aaa import codec, simulator
+from switchboard.aaa import codec, services, simulator
 from switchboard.aaa.codec import AcctStatus, Code
 from switchboard.aaa.models import Disconnect, Session
 from switchboard.connectivity import services as connectivity
@@ -205,9 +204,9 @@ def _listen(radius, nas, sessions: dict) -> simulator.DisconnectListener:
     return listener
 
 
-def _wait_for(predicate, seconds: float = 10) -> None:
+def _wait_for(radius, predicate, seconds: float = 10) -> None:
     deadline = time.monotonic() + seconds
-    while not predicate():
+    while not radius.db(predicate):
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
 
@@ -219,32 +218,29 @@ def test_exhausting_the_quota_sends_a_disconnect_request_to_the_gateway(radius, 
     assert _send(radius.acct_port, _interim(sim, 0, 0, status=AcctStatus.START, session="cut-1"))
     assert _send(radius.acct_port, _interim(sim, 6 * MB, 5 * MB, session="cut-1"))
 
-    _wait_for(lambda: Disconnect.objects.filter(status=Disconnect.Status.ACKED).exists())
+    _wait_for(radius, lambda: Disconnect.objects.filter(status=Disconnect.Status.ACKED).exists())
     assert listener.received == 1 and not device.open
     cut = SimEvent.objects.get(sim=sim, type=SimEventType.SESSION_DISCONNECTED)
     assert cut.detail["reason"] == FailureCause.QUOTA_EXHAUSTED.value and cut.detail["outcome"] == "acked"
     assert _send(radius.acct_port, _interim(sim, 6 * MB, 6 * MB, session="cut-1"))  # more before the Stop
     time.sleep(0.3)
-    assert Disconnect.objects.count() == 1  # asked once, not once per report
+    assert radius.db(Disconnect.objects.count) == 1  # asked once, not once per report
 
 
 def test_reset_connection_in_the_portal_disconnects_the_live_session(radius, nas, sim, world):
     device = simulator.Device(imsi=sim.imsi, session_id="reset-1", open=True)
     listener = _listen(radius, nas, {"reset-1": device})
     assert _send(radius.acct_port, _interim(sim, 0, 0, status=AcctStatus.START, session="reset-1"))
-    connectivity.sim_reset(principal=principal_for_membership(world.owner), iccid=sim.iccid)
+    radius.db(connectivity.sim_reset, principal=principal_for_membership(world.owner), iccid=sim.iccid)
 
-    _wait_for(lambda: Disconnect.objects.filter(status=Disconnect.Status.ACKED).exists())
+    _wait_for(radius, lambda: Disconnect.objects.filter(status=Disconnect.Status.ACKED).exists())
     assert listener.received == 1 and not device.open
-    assert Disconnect.objects.get().reason == "connection_reset"
+    assert radius.db(lambda: Disconnect.objects.get().reason) == "connection_reset"
 
 
 def test_a_gateway_that_never_answers_gets_three_attempts_then_the_failure_is_shown(radius, nas, sim):
     assert _send(radius.acct_port, _interim(sim, 0, 0, status=AcctStatus.START, session="silent-1"))
-    Disconnect.objects.create(
-        session=Session.objects.get(), sim_id=sim.pk, reason="sim_disabled", next_attempt_at=timezone.now()
-    )
-    Disconnect.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
-    _wait_for(lambda: Disconnect.objects.filter(status=Disconnect.Status.FAILED).exists(), seconds=20)
-    assert Disconnect.objects.get().attempts == 3
+    radius.db(services.disconnect_sim, sim_id=sim.pk, reason="sim_disabled")
+    _wait_for(radius, lambda: Disconnect.objects.filter(status=Disconnect.Status.FAILED).exists(), seconds=20)
+    assert radius.db(lambda: Disconnect.objects.get().attempts) == 3
     assert SimEvent.objects.get(sim=sim, type=SimEventType.SESSION_DISCONNECTED).detail["outcome"] == "failed"

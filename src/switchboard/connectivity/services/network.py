@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import transaction
@@ -129,6 +130,7 @@ def _track_imei(sim: Sim, imei: str, at: datetime) -> bool:
     return False
 
 
+@lru_cache(maxsize=65536)  # called per accounting packet; a device keeps its IMEI
 def _device(imei: str) -> str:
     """The IMEI a gateway reported (an IMEISV is cut to the IMEI); garbage counts as none."""
     try:
@@ -187,7 +189,7 @@ def _decide(sim: Sim, request: AccessRequest, at: datetime, limits: Limits) -> D
     return Decision(True, sim.pk, None, "", sim.ip_address)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside the AAA's batch transaction a savepoint would only cost round trips
 def authorize_data_sessions(requests: Sequence[AccessRequest], *, at: datetime | None = None) -> list[Decision]:
     """May these SIMs open a data session? Answers in request order; each refusal is a SIM event with its cause."""
     at = at or timezone.now()
@@ -274,18 +276,20 @@ class _Batch:
         )
 
 
-@transaction.atomic
 def record_session_reports(reports: Sequence[SessionReport]) -> list[UsageOutcome | None]:
     """Count a batch of accounting reports: session state, events, usage and quota, all or nothing.
 
     Answers in report order: whether the session must now be cut (volume used up, monthly limit reached, SIM
     disabled or expired), or None for a SIM that no longer exists.
     """
-    if not reports:
-        return []
     for report in reports:
         if report.rx < 0 or report.tx < 0:
             raise ValidationFailed(_("Usage cannot be negative."), field="rx" if report.rx < 0 else "tx")
+    return _record_session_reports(reports) if reports else []
+
+
+@transaction.atomic(savepoint=False)  # inside the AAA's batch transaction a savepoint would only cost round trips
+def _record_session_reports(reports: Sequence[SessionReport]) -> list[UsageOutcome | None]:
     batch = _Batch(reports)
     outcomes: list[UsageOutcome | None] = []
     last = reports[0].at

@@ -6,7 +6,6 @@ import asyncio
 import signal
 
 from django.conf import settings
-from django.db import connection
 from django.core.management.base import BaseCommand
 
 from switchboard.aaa.server import RadiusServer, ServerConfig, serve
@@ -32,7 +31,6 @@ class Command(BaseCommand):
             batch_window=batch_ms / 1000,
             interim_interval=interim_interval,
             stats_every=stats_every,
-            db_workers=1 if connection.vendor == "sqlite" else 2,
         )
         asyncio.run(self._run(config))
 

@@ -1,0 +1,613 @@
+"""Switchboard's RADIUS AAA against FreeRADIUS 3.2 + rlm_sql on PostgreSQL: one run on this machine, one table.
+
+    .venv/bin/python bench/aaa/run.py                                   # about 4 minutes, as root
+    .venv/bin/python bench/aaa/run.py --sims 2000 --requests 5000 --no-sqlite   # a quick look
+
+Same machine, same PostgreSQL, same load generator (`switchboard simulate --load`), same SIMs and shared secret for
+every server: FreeRADIUS (radcheck `Auth-Type := Accept` and a radreply Framed-IP-Address per IMSI, stock
+accounting into radacct), then `switchboard radius` on PostgreSQL, then on SQLite. Each gets the same four runs:
+Interim-Updates and Access-Requests as fast as they are answered (closed loop), then each kind at a fixed offered
+rate for latency. After every accounting run the database must have grown by exactly the bytes the simulator sent,
+and no Access-Request may have been refused. Every database, directory and process made here is removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, closing, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import freeradius
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "bench-aaa-pgw-shared-secret"  # noqa: S105  (a throw-away client of throw-away servers)
+BYTES_PER_INTERIM = 3000  # `simulate --load acct` adds 1,500 octets up and 1,500 down per Interim-Update
+POSTGRES = "postgresql://postgres@127.0.0.1:5432/"
+SERVER_READY = "RADIUS server ready"
+CEILING = "no-DB ceiling"
+RADACCT_OCTETS = "SELECT SUM(acctinputoctets + acctoutputoctets) FROM radacct"  # cumulative per session
+RADPOSTAUTH_REFUSED = "SELECT COUNT(*) FROM radpostauth WHERE reply <> 'Access-Accept'"
+
+
+@dataclass(frozen=True)
+class Workload:
+    key: str
+    kind: str  # auth | acct
+    requests: int
+    devices: int
+    rate: float | None = None  # None: closed loop
+
+
+@dataclass
+class Target:
+    """A server under test, and how to read back what it stored."""
+
+    name: str
+    env: dict[str, str]  # the simulator's environment: its devices come from this Switchboard database
+    auth_port: int
+    acct_port: int
+    usage: Callable[[], dict[str, int]] | None  # stored byte totals, by where they are kept (None: stores nothing)
+    refusals: Callable[[], int]  # Access-Requests refused so far
+    results: dict[str, dict] = field(default_factory=dict)
+    checks: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+def say(message: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+# -- databases
+
+
+def admin(sql: str) -> None:
+    with psycopg.connect(POSTGRES + "postgres", autocommit=True) as db:
+        db.execute(sql)
+
+
+def create_database(name: str, stack: ExitStack) -> str:
+    admin(f'CREATE DATABASE "{name}"')
+    stack.callback(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return POSTGRES + name
+
+
+def scalar(url: str, sql: str) -> int:
+    """One number from a Switchboard or radius database (PostgreSQL URL or an SQLite file)."""
+    if url.startswith("postgresql://"):
+        with psycopg.connect(url) as db:
+            return int(db.execute(sql).fetchone()[0] or 0)
+    with closing(sqlite3.connect(url)) as db:
+        return int(db.execute(sql).fetchone()[0] or 0)
+
+
+def switchboard_usage(url: str) -> Callable[[], dict[str, int]]:
+    def usage() -> dict[str, int]:
+        return {
+            "daily usage": scalar(url, "SELECT SUM(data_rx + data_tx) FROM connectivity_dailyusage"),
+            "quota used": scalar(url, "SELECT SUM(data_total - data_remaining) FROM connectivity_sim"),
+            "month counters": scalar(url, "SELECT SUM(month_data) FROM connectivity_sim"),
+            "session counters": scalar(url, "SELECT SUM(input_octets + output_octets) FROM aaa_session"),
+        }
+
+    return usage
+
+
+def switchboard_refusals(url: str) -> Callable[[], int]:
+    # SimEventType.PDP_CONTEXT_REFUSED: every refusal is stored as a SIM event with its cause.
+    return lambda: scalar(url, "SELECT COUNT(*) FROM connectivity_simevent WHERE type = 6")
+
+
+def subscribers(url: str) -> list[tuple[str, str]]:
+    """The SIMs the simulator will use (delivered, enabled, in id order), with their static addresses."""
+    with psycopg.connect(url) as db:
+        rows = db.execute(
+            "SELECT imsi, host(ip_address) FROM connectivity_sim"
+            " WHERE status = 'Enabled' AND activation_date IS NOT NULL ORDER BY id"
+        ).fetchall()
+    missing = [imsi for imsi, address in rows if not address]
+    if missing:
+        raise RuntimeError(f"{len(missing)} SIMs have no static address (e.g. {missing[0]})")
+    return rows
+
+
+# -- Switchboard
+
+
+def switchboard_env(*, data_dir: Path, database_url: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SWITCHBOARD_DATA_DIR", "SECRET_KEY")}
+    env["SWITCHBOARD_DATA_DIR"] = str(data_dir)  # holds the secret key (NAS secrets are encrypted with it)
+    env["EMAIL_BACKEND"] = "django.core.mail.backends.dummy.EmailBackend"
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return env
+
+
+def port_options(auth_port: int, acct_port: int) -> list[str]:
+    return ["--auth-port", str(auth_port), "--acct-port", str(acct_port)]
+
+
+def switchboard(*args: str) -> list[str]:
+    return [sys.executable, "-m", "switchboard", *args]
+
+
+def seed(env: dict[str, str], sims: int) -> None:
+    """Migrate and fill a fresh database (in a child process: each database needs its own Django settings)."""
+    began = time.perf_counter()
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, __file__, "seed", "--sims", str(sims)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"seeding failed:\n{done.stdout[-2000:]}{done.stderr[-4000:]}")
+    say(f"  {done.stdout.strip().splitlines()[-1]} in {time.perf_counter() - began:.0f} s")
+
+
+def seed_here(sims: int) -> None:
+    """The benchmark tenant: an operator with one customer, the customer's SIMs delivered (enabled, lifetime and
+    the plan's 500 MB ahead, a static address from the customer's pool), and a RADIUS client 127.0.0.1/32.
+
+    The organisations, the RADIUS client and the SIMs (a vendor CSV import) go through the services; delivery is
+    the field changes of `inventory.activate` in one UPDATE, without its per-SIM save and event (20 s per 10,000
+    SIMs)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "switchboard.config.settings")
+    import django
+
+    django.setup()
+    from dateutil.relativedelta import relativedelta
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from switchboard.aaa.services import NasClientChange, nas_client_create
+    from switchboard.connectivity.contracts import SimStatus
+    from switchboard.connectivity.models import Sim
+    from switchboard.connectivity.services import addressing, inventory, quotas
+    from switchboard.connectivity.services.seeding import vendor_csv
+    from switchboard.tenancy import selectors as tenancy
+    from switchboard.tenancy import services as organisations
+    from switchboard.tenancy.contracts import AddressData
+
+    call_command("migrate", interactive=False, verbosity=0)
+    operator = tenancy.principal_for_membership(
+        organisations.organisation_create_root(
+            company_name="Benchmark Operator",
+            invoice_email="billing@operator.bench.test",
+            owner_email="owner@operator.bench.test",
+            owner_first_name="Olga",
+            owner_last_name="Operator",
+        )
+    )
+    customer = organisations.organisation_create_child(
+        principal=operator,
+        kind="customer",
+        company_name="Benchmark Fleet GmbH",
+        invoice_email="billing@fleet.bench.test",
+        owner_email="owner@fleet.bench.test",
+        owner_first_name="Frida",
+        owner_last_name="Fleet",
+        billing_address=AddressData(
+            name="Benchmark Fleet GmbH", street="Hafenweg 1", postal_code="20457", city="Hamburg", country="DE"
+        ),
+    )
+    nas_client_create(
+        principal=operator, change=NasClientChange(name="Benchmark PGW", network="127.0.0.1/32", secret=SECRET)
+    )
+    job = inventory.sim_import_start(principal=operator, file_name="bench.csv", content=vendor_csv(1, sims))
+    job = inventory.sim_import_run(import_id=job.pk)
+    if job.imported != sims:
+        raise RuntimeError(f"the import took {job.imported} of {sims} SIMs: {job.error} {job.rejected[:3]}")
+    fields = [
+        "organisation_id", "activation_date", "lifetime_end", "status", "updated_at",
+        *(f"{kind}_{name}" for kind in ("data", "sms") for name in (
+            "total", "remaining", "last_added", "status", "status_changed_at", "threshold_at", "exhausted_at"
+        )),
+    ]  # fmt: skip
+    with transaction.atomic():
+        stock = list(Sim.objects.select_related("plan").filter(organisation_id=operator.organisation_id))
+        addressing.assign_addresses(stock, customer.pk)
+        if len({sim.plan_id for sim in stock}) != 1:
+            raise RuntimeError("the imported SIMs should all have the default plan")
+        sim, now = stock[0], timezone.now()  # the SIMs differ only in their numbers: one stands for all
+        sim.organisation_id, sim.status = customer.pk, SimStatus.ENABLED
+        sim.activation_date = sim.updated_at = now
+        sim.lifetime_end = now + relativedelta(months=sim.plan.lifetime_months)
+        quotas.renew(sim, data=sim.plan.data_bytes, sms=sim.plan.sms, at=now)
+        Sim.objects.filter(organisation_id=operator.organisation_id).update(**{f: getattr(sim, f) for f in fields})
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"seeded {connection.vendor}: {len(stock):,} delivered SIMs, RADIUS client 127.0.0.1/32")
+
+
+@contextmanager
+def serving(command: list[str], env: dict[str, str], logs: Path) -> Iterator[int]:
+    """A server process until the block ends, from the moment it prints SERVER_READY; yields its PID and stops it
+    by that PID (SIGTERM, then SIGKILL) whatever happens."""
+    logs.mkdir(exist_ok=True)
+    stdout, stderr = logs / "stdout.log", logs / "stderr.log"
+    with stdout.open("w") as out, stderr.open("w") as err:
+        process = subprocess.Popen(  # noqa: S603
+            command, env=env, cwd=ROOT, stdout=out, stderr=err, start_new_session=True
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while SERVER_READY not in stdout.read_text():
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{' '.join(command)} did not start:\n{stderr.read_text()[-3000:]}")
+                time.sleep(0.1)
+            yield process.pid
+        finally:
+            freeradius.stop(process)
+
+
+def null_server_here(auth_port: int, acct_port: int) -> None:
+    """A RADIUS server that answers every request at once and stores nothing: the most the load generator can
+    drive on this machine, to read the other columns against. It checks and decides nothing."""
+    import asyncio
+
+    from switchboard.aaa import codec
+
+    secret = SECRET.encode()
+
+    class Answer(asyncio.DatagramProtocol):
+        def __init__(self, code: int):
+            self.code = code
+
+        def connection_made(self, transport) -> None:
+            self.transport = transport
+
+        def datagram_received(self, data: bytes, addr) -> None:
+            self.transport.sendto(codec.reply_packet(codec.decode(data), self.code, [], secret), addr)
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        for port, code in ((auth_port, codec.Code.ACCESS_ACCEPT), (acct_port, codec.Code.ACCOUNTING_RESPONSE)):
+            await loop.create_datagram_endpoint(lambda code=code: Answer(code), local_addr=("127.0.0.1", port))
+        print(f"{SERVER_READY}: answering at once on 127.0.0.1:{auth_port}/{acct_port}", flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(serve())
+
+
+# -- load and checks
+
+
+def simulate(target: Target, workload: Workload, concurrency: int) -> dict:
+    args = [
+        "simulate", "--server", "127.0.0.1", *port_options(target.auth_port, target.acct_port),
+        "--secret", SECRET, "--devices", str(workload.devices),
+        "--load", workload.kind, "--requests", str(workload.requests), "--concurrency", str(concurrency),
+    ]  # fmt: skip
+    if workload.rate:
+        args += ["--rate", str(workload.rate)]
+    done = subprocess.run(  # noqa: S603
+        switchboard(*args), env=target.env, cwd=ROOT, capture_output=True, text=True, timeout=900, check=False
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"the simulator failed ({done.returncode}):\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
+    return json.loads(lines[-1])
+
+
+def measure(target: Target, workloads: list[Workload], concurrency: int) -> None:
+    for workload in workloads:
+        usage_before = target.usage() if target.usage is not None else {}
+        refused_before = target.refusals()
+        result = simulate(target, workload, concurrency)
+        target.results[workload.key] = result
+        say(
+            f"  {workload.key:<11} {result['answered']:>6,} answered, {result['lost']:,} lost, "
+            f"{result['per_second']:>8,.1f}/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms"
+        )
+        if workload.kind == "acct" and target.usage is not None:
+            check_usage(target, workload, result, usage_before, target.usage())
+        refused = target.refusals() - refused_before
+        if refused:
+            target.failures.append(f"{workload.key}: {refused:,} Access-Requests refused")
+
+
+def check_usage(target: Target, workload: Workload, result: dict, before: dict, after: dict) -> None:
+    """Acknowledged means counted: each store must have grown by exactly the bytes the simulator sent. With lost
+    requests the exact figure is unknown (the last report of a session may or may not have been committed)."""
+    sent = workload.requests * BYTES_PER_INTERIM
+    grown = {name: after[name] - before[name] for name in after}
+    listed = ", ".join(f"{name} +{amount:,}" for name, amount in grown.items())
+    if result["lost"]:
+        least = (workload.requests - result["lost"]) * BYTES_PER_INTERIM
+        verdict = "in range" if all(least <= g <= sent for g in grown.values()) else "WRONG"
+        line = f"{workload.key}: {result['lost']:,} lost; {least:,} to {sent:,} bytes expected; {listed}: {verdict}"
+    else:
+        verdict = "exact" if all(g == sent for g in grown.values()) else "WRONG"
+        line = f"{workload.key}: {workload.requests:,} interims acknowledged = {sent:,} bytes; {listed}: {verdict}"
+    target.checks.append(line)
+    if verdict == "WRONG":
+        target.failures.append(line)
+
+
+def radclient_check(target: Target, imsi: str, address: str) -> None:
+    """One PGW-like Access-Request from FreeRADIUS's own client: Access-Accept with the SIM's address, or stop."""
+    request = (
+        f'User-Name = "{imsi}", User-Password = "sim", Service-Type = Framed-User, '
+        f'Called-Station-Id = "iot.switchboard.net", 3GPP-IMSI = "{imsi}", 3GPP-RAT-Type = EUTRAN, '
+        f'3GPP-IMEISV = "3520990017614823", Message-Authenticator = 0x00\n'
+    )
+    done = subprocess.run(  # noqa: S603
+        ["radclient", "-x", "-r", "2", "-t", "3", f"127.0.0.1:{target.auth_port}", "auth", SECRET],  # noqa: S607
+        input=request,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    if "Received Access-Accept" not in done.stdout or f"Framed-IP-Address = {address}" not in done.stdout:
+        raise RuntimeError(f"{target.name} did not accept {imsi} with {address}:\n{done.stdout}{done.stderr}")
+    target.checks.append(f"radclient: Access-Accept for {imsi} with Framed-IP-Address = {address}")
+
+
+# -- the run
+
+
+def free_ports(*preferred: int) -> list[int]:
+    """The preferred UDP ports on 127.0.0.1 if they are free, otherwise ones the kernel picks: another server on
+    the preferred ports would otherwise answer our load."""
+    chosen = []
+    for port in preferred:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                probe.bind(("127.0.0.1", 0))
+            chosen.append(probe.getsockname()[1])
+    return chosen
+
+
+def workloads(args: argparse.Namespace) -> list[Workload]:
+    at_rate = round(args.rate * args.rate_seconds)
+    latency_devices = min(args.sims, args.latency_devices)
+    return [
+        Workload("acct", "acct", args.requests, args.sims),
+        Workload("acct@rate", "acct", at_rate, latency_devices, args.rate),
+        Workload("auth", "auth", args.auth_requests, args.sims),
+        Workload("auth@rate", "auth", at_rate, latency_devices, args.rate),
+    ]
+
+
+def run(args: argparse.Namespace, stack: ExitStack, work: Path) -> list[Target]:
+    suffix = f"{os.getpid()}_{int(time.time())}"
+    plan = workloads(args)
+    targets = []
+
+    say(f"Switchboard database on PostgreSQL, {args.sims:,} SIMs")
+    pg_url = create_database(f"bench_aaa_switchboard_{suffix}", stack)
+    pg_env = switchboard_env(data_dir=work / "switchboard-pg", database_url=pg_url)
+    seed(pg_env, args.sims)
+    sims = subscribers(pg_url)
+
+    say(f"FreeRADIUS {freeradius.version()}: radius database and private configuration")
+    radius_url = create_database(f"bench_aaa_radius_{suffix}", stack)
+    conninfo = f"host=127.0.0.1 port=5432 user=postgres dbname={radius_url.rsplit('/', 1)[1]}"
+    freeradius.prepare_database(conninfo, sims, gpp_columns=args.freeradius_3gpp)
+    setup = freeradius.Setup(
+        work / "freeradius", *free_ports(11812, 11813), SECRET, conninfo, gpp_columns=args.freeradius_3gpp
+    )
+    setup.directory.mkdir()
+    freeradius.configure(setup)
+    reference = Target(
+        "FreeRADIUS+SQL",
+        pg_env,
+        setup.auth_port,
+        setup.acct_port,
+        usage=lambda: {"radacct octets": scalar(radius_url, RADACCT_OCTETS)},
+        refusals=lambda: scalar(radius_url, RADPOSTAUTH_REFUSED),
+    )
+    targets.append(reference)
+    with freeradius.running(setup) as process:
+        say(f"FreeRADIUS -f (PID {process.pid}) on 127.0.0.1:{setup.auth_port}/{setup.acct_port}")
+        radclient_check(reference, *sims[0])
+        measure(reference, plan, args.concurrency)
+
+    backends = [("Switchboard PG", pg_env, pg_url)]
+    if args.sqlite:
+        say(f"Switchboard database on SQLite, {args.sims:,} SIMs")
+        sqlite_dir = work / "switchboard-sqlite"
+        sqlite_env = switchboard_env(data_dir=sqlite_dir, database_url=None)
+        seed(sqlite_env, args.sims)
+        backends.append(("Switchboard SQLite", sqlite_env, str(sqlite_dir / "switchboard.sqlite3")))
+    for name, env, url in backends:
+        auth_port, acct_port = free_ports(21812, 21813)
+        target = Target(name, env, auth_port, acct_port, switchboard_usage(url), switchboard_refusals(url))
+        targets.append(target)
+        command = switchboard("radius", "--bind", "127.0.0.1", *port_options(auth_port, acct_port))
+        with serving(command, env, work / name.replace(" ", "-").lower()) as pid:
+            say(f"{name}: switchboard radius (PID {pid}) on 127.0.0.1:{auth_port}/{acct_port}")
+            radclient_check(target, *sims[0])
+            measure(target, plan, args.concurrency)
+
+    if args.ceiling:
+        auth_port, acct_port = free_ports(31812, 31813)
+        target = Target(CEILING, pg_env, auth_port, acct_port, usage=None, refusals=lambda: 0)
+        targets.append(target)
+        command = [sys.executable, __file__, "null-server", *port_options(auth_port, acct_port)]
+        with serving(command, pg_env, work / "null-server") as pid:
+            say(f"{CEILING}: a server that answers at once (PID {pid}) on 127.0.0.1:{auth_port}/{acct_port}")
+            measure(target, [w for w in plan if w.rate is None], args.concurrency)
+    return targets
+
+
+# -- the table
+
+
+def machine() -> str:
+    cpu = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
+    memory = re.search(r"MemTotal:\s*(\d+) kB", Path("/proc/meminfo").read_text())
+    with psycopg.connect(POSTGRES + "postgres") as db:
+        postgres = db.execute("SHOW server_version").fetchone()[0]
+    return (
+        f"{os.cpu_count()} CPUs ({cpu.group(1).strip() if cpu else 'unknown'}), "
+        f"{int(memory.group(1)) / 1024**2:.0f} GB RAM; PostgreSQL {postgres.split()[0]}, "
+        f"FreeRADIUS {freeradius.version()}, Python {platform.python_version()}"
+    )
+
+
+def table(targets: list[Target], args: argparse.Namespace) -> str:
+    by_name = {t.name: t for t in targets}
+    reference, switchboard_pg = by_name["FreeRADIUS+SQL"], by_name["Switchboard PG"]
+    others = [by_name.get("Switchboard SQLite"), by_name.get(CEILING)]
+    at = f"at {args.rate:,.0f}/s"
+    rows = [
+        ("Accounting Interim-Update/s acknowledged", "acct", "per_second", False),
+        ("Access-Request/s answered", "auth", "per_second", False),
+        (f"Interim-Update p50 ms {at}", "acct@rate", "p50_ms", True),
+        (f"Interim-Update p99 ms {at}", "acct@rate", "p99_ms", True),
+        (f"Access-Request p50 ms {at}", "auth@rate", "p50_ms", True),
+        (f"Access-Request p99 ms {at}", "auth@rate", "p99_ms", True),
+        (f"  (answered/s in the Interim-Update run {at})", "acct@rate", "per_second", None),
+        (f"  (answered/s in the Access-Request run {at})", "auth@rate", "per_second", None),
+    ]
+    widths = (52, 15, 16, 8, 20, 15)
+    heads = ("workload", "FreeRADIUS+SQL", "Switchboard PG", "ratio", "Switchboard SQLite", CEILING)
+
+    def line(cells) -> str:
+        return f"{cells[0]:<{widths[0]}}" + "".join(f"{c:>{w}}" for c, w in zip(cells[1:], widths[1:], strict=True))
+
+    def cell(target: Target | None, key: str, metric: str) -> str:
+        found = target.results.get(key) if target else None
+        return f"{found[metric]:,.1f}" if found else "—"
+
+    lines = [line(heads), "-" * sum(widths)]
+    for label, key, metric, lower_is_better in rows:
+        fr, pg = reference.results[key][metric], switchboard_pg.results[key][metric]
+        ratio = f"{(fr / pg if lower_is_better else pg / fr):.2f}x" if lower_is_better is not None and fr and pg else ""
+        lines.append(
+            line((label, cell(reference, key, metric), cell(switchboard_pg, key, metric), ratio,
+                  *(cell(t, key, metric) for t in others)))
+        )  # fmt: skip
+
+    def lost(target: Target | None) -> str:
+        if target is None:
+            return "—"
+        runs = target.results.values()
+        return f"{sum(r['lost'] for r in runs):,} of {sum(r['requests'] for r in runs):,}"
+
+    lines.append(
+        line(("requests lost (no answer after retries)", lost(reference), lost(switchboard_pg), "", *map(lost, others)))
+    )
+    return "\n".join(lines)
+
+
+def report(targets: list[Target], args: argparse.Namespace, started: datetime, load: tuple[float, ...]) -> str:
+    reference, switchboard_pg = targets[0], targets[1]
+    goals = []
+    for label, key in (("accounting", "acct"), ("authorisation", "auth")):
+        ratio = switchboard_pg.results[key]["per_second"] / max(reference.results[key]["per_second"], 1e-9)
+        goals.append(f"{label} {ratio:.2f}x ({'pass' if ratio >= 5 else 'FAIL'})")
+    out = [
+        "",
+        f"AAA benchmark {started:%Y-%m-%d %H:%M} UTC: {args.sims:,} SIMs; closed loop {args.requests:,} "
+        f"Interim-Updates and {args.auth_requests:,} Access-Requests with {args.concurrency} in flight; latency "
+        f"{round(args.rate * args.rate_seconds):,} requests at {args.rate:,.0f}/s over "
+        f"{min(args.sims, args.latency_devices):,} SIMs. Ratio: throughput Switchboard PG / FreeRADIUS, latency "
+        f"FreeRADIUS / Switchboard PG (above 1: Switchboard better). {CEILING}: the load generator against a server "
+        "that answers at once and stores nothing.",
+        "",
+        table(targets, args),
+        "",
+        f"goal >= 5x FreeRADIUS (Switchboard PG): {'; '.join(goals)}",
+        "FreeRADIUS: -f threaded, stock thread and SQL pools (5 to 32), stock authorize/accounting/post-auth "
+        f"(detail file, radpostauth row); 3GPP columns and their UPDATE {'on' if args.freeradius_3gpp else 'off'}",
+        f"machine: {machine()}; load average {load[0]:.1f} before, {os.getloadavg()[0]:.1f} after",
+        "",
+        "checks:",
+    ]
+    for target in targets:
+        out += [f"  {target.name}: {line}" for line in target.checks]
+    failures = [f"{t.name}: {line}" for t in targets for line in t.failures]
+    out += ["", "FAILED CHECKS:", *(f"  {line}" for line in failures)] if failures else ["", "all checks passed"]
+    return "\n".join(out)
+
+
+def inner_command() -> bool:
+    """The child processes this script starts of itself: `seed` (in a database's environment) and `null-server`."""
+    command = sys.argv[1] if len(sys.argv) > 1 else ""
+    parser = argparse.ArgumentParser(prog=f"run.py {command}")
+    if command == "seed":
+        parser.add_argument("--sims", type=int, required=True)
+        seed_here(parser.parse_args(sys.argv[2:]).sims)
+        return True
+    if command == "null-server":
+        parser.add_argument("--auth-port", type=int, required=True)
+        parser.add_argument("--acct-port", type=int, required=True)
+        ports = parser.parse_args(sys.argv[2:])
+        null_server_here(ports.auth_port, ports.acct_port)
+        return True
+    return False
+
+
+def main() -> int:
+    if inner_command():
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sims", type=int, default=10_000, help="SIMs (devices) for every server (default 10,000)")
+    parser.add_argument("--requests", type=int, default=20_000, help="Interim-Updates, closed loop (default 20,000)")
+    parser.add_argument("--auth-requests", type=int, default=10_000, help="Access-Requests, closed loop")
+    parser.add_argument("--concurrency", type=int, default=200, help="requests in flight in the closed loop")
+    parser.add_argument("--rate", type=float, default=1000, help="offered requests/s of the latency runs")
+    parser.add_argument("--rate-seconds", type=float, default=5, help="length of each latency run")
+    parser.add_argument(
+        "--latency-devices", type=int, default=2000,
+        help="SIMs of the latency runs (each accounting run first opens a session per SIM, untimed)",
+    )  # fmt: skip
+    parser.add_argument("--freeradius-3gpp", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--sqlite", action=argparse.BooleanOptionalAction, default=True, help="Switchboard on SQLite")
+    parser.add_argument(
+        "--ceiling", action=argparse.BooleanOptionalAction, default=True,
+        help="also drive a server that answers at once: what the load generator can reach here",
+    )  # fmt: skip
+    parser.add_argument("--keep", action="store_true", help="keep the working directory (logs, configuration)")
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        parser.error("run as root: FreeRADIUS starts as root and drops to the freerad user")
+    for tool in (freeradius.BINARY, "radclient"):
+        if shutil.which(tool) is None:
+            parser.error(f"{tool} is missing: apt-get install freeradius freeradius-utils freeradius-postgresql")
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the clean-up below runs on SIGTERM too
+    started, load = datetime.now(UTC), os.getloadavg()
+    work = Path(tempfile.mkdtemp(prefix="bench-aaa-"))
+    work.chmod(0o755)  # FreeRADIUS runs as freerad and reads its configuration in here
+    failed = True
+    try:
+        with ExitStack() as stack:
+            targets = run(args, stack, work)
+            say("stopping; dropping the databases")
+        print(report(targets, args, started, load))
+        failed = any(t.failures for t in targets)
+    finally:
+        if failed or args.keep:
+            print(f"logs and configuration kept in {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
