@@ -1,6 +1,6 @@
 """Switchboard's RADIUS AAA against FreeRADIUS 3.2 + rlm_sql on PostgreSQL: one run on this machine, one table.
 
-    .venv/bin/python bench/aaa/run.py                                   # about 4 minutes, as root
+    .venv/bin/python bench/aaa/run.py                                   # about 3 minutes, as root
     .venv/bin/python bench/aaa/run.py --sims 2000 --requests 5000 --no-sqlite   # a quick look
 
 Same machine, same PostgreSQL, same load generator (`switchboard simulate --load`), same SIMs and shared secret for
@@ -424,6 +424,12 @@ def run(args: argparse.Namespace, stack: ExitStack, work: Path) -> list[Target]:
         say(f"FreeRADIUS -f (PID {process.pid}) on 127.0.0.1:{setup.auth_port}/{setup.acct_port}")
         radclient_check(reference, *sims[0])
         measure(reference, plan, args.concurrency)
+    sessions = scalar(radius_url, "SELECT COUNT(*) FROM radacct")
+    if args.freeradius_3gpp:
+        without = scalar(radius_url, "SELECT COUNT(*) FROM radacct WHERE imsi IS NULL OR uli IS NULL")
+        reference.checks.append(f"radacct: {sessions:,} sessions, {without:,} without their 3GPP columns filled")
+        if without:
+            reference.failures.append(f"{without:,} radacct rows without IMSI or ULI")
 
     backends = [("Switchboard PG", pg_env, pg_url)]
     if args.sqlite:

@@ -4,7 +4,7 @@ the service decides what is valid, so every door refuses the same values with th
 from __future__ import annotations
 
 from django import forms
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ..services import NasClientChange
@@ -33,7 +33,7 @@ class NasClientForm(forms.Form):
         required=False,
         help_text=_("Drop requests from this gateway that do not carry one."),
     )
-    enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
+    enabled = forms.BooleanField(label=pgettext_lazy("RADIUS client", "Enabled"), required=False, initial=True)
 
     EDITABLE = ("name", "network", "disconnect_port", "require_message_authenticator", "enabled")
     ROWS = (("name", "network"), ("secret", "disconnect_port"))  # how the template lays the text fields out
