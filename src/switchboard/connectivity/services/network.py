@@ -57,6 +57,24 @@ SIM_COUNTERS = (
     "month_sms_mt",
     "updated_at",
 )
+# What the AAA's hot path reads of a SIM: loading the whole row would parse a dozen more columns per packet.
+HOT_FIELDS = (
+    "organisation_id",
+    "iccid",
+    "imsi",
+    "imsi_2",
+    "msisdn",
+    *SIM_COUNTERS,
+    "imei_lock",
+    "status",
+    "activation_date",
+    "lifetime_end",
+    "ip_address",
+    "data_total",
+    "data_last_added",
+)
+# Written for every SIM a batch counts; the rest of SIM_COUNTERS only for SIMs where one of them changed.
+USAGE_COUNTERS = ("data_remaining", "usage_month", "month_data", "updated_at")
 STATE_FIELDS = (
     "status",
     "operator",
@@ -139,7 +157,7 @@ def _device(imei: str) -> str:
         return ""
 
 
-def _sims_for(requests: Sequence[AccessRequest], *, lock: bool = True) -> dict[str, Sim]:
+def _sims_for(requests: Sequence[AccessRequest], *, lock: bool = False) -> dict[str, Sim]:
     """The requested SIMs, row-locked, by every identifier a gateway may send: IMSI, then user name as IMSI,
     MSISDN or ICCID."""
     names = {r.imsi for r in requests if r.imsi} | {r.user_name for r in requests if r.user_name}
@@ -151,7 +169,7 @@ def _sims_for(requests: Sequence[AccessRequest], *, lock: bool = True) -> dict[s
         query |= Q(iccid__in=iccids)
     found: dict[str, Sim] = {}
     sims = Sim.objects.select_for_update() if lock else Sim.objects.all()
-    for sim in sims.filter(query).order_by("pk"):
+    for sim in sims.filter(query).only(*HOT_FIELDS).order_by("pk"):
         for key in (sim.imsi, sim.imsi_2, sim.msisdn, sim.iccid):
             if key:
                 found[key] = sim
@@ -193,23 +211,26 @@ def _decide(sim: Sim, request: AccessRequest, at: datetime, limits: Limits) -> D
 def authorize_data_sessions(requests: Sequence[AccessRequest], *, at: datetime | None = None) -> list[Decision]:
     """May these SIMs open a data session? Answers in request order; each refusal is a SIM event with its cause."""
     at = at or timezone.now()
-    found = _sims_for(requests)
+    found = _sims_for(requests)  # read without row locks: most requests only read
     limits = quotas.limits_for({sim.organisation_id for sim in found.values()})
-    decisions, rebound = [], {}
+    decisions = []
     for request in requests:
         sim = _lookup(found, request)
         if sim is None:
             decisions.append(Decision(False, None, FailureCause.IMSI_NOT_FOUND, _("Unknown SIM.")))
             continue
         decision = _decide(sim, request, at, limits)
-        # With a lock and no IMEI yet, the first device seen is bound here.
-        if decision.accepted and _track_imei(sim, _device(request.imei), at):
-            rebound[sim.pk] = sim
+        device = _device(request.imei)
+        if decision.accepted and device and device != sim.imei:
+            # A new device; with a lock and no IMEI yet, the first one seen is bound. Only if nobody bound
+            # another one since we read the row: else this request is refused like any other device.
+            if not Sim.objects.filter(pk=sim.pk, imei=sim.imei).update(imei=device, updated_at=at):
+                sim.refresh_from_db(fields=["imei", "imei_lock"])
+                decision = _decide(sim, request, at, limits)
+            else:
+                record_event(sim, SimEventType.IMEI_CHANGED, at=at, detail={"from": sim.imei, "to": device})
+                sim.imei = device
         decisions.append(decision)
-    if rebound:
-        for sim in rebound.values():
-            sim.updated_at = at
-        update_rows(Sim, ("imei", "updated_at"), list(rebound.values()))
     return decisions
 
 
@@ -225,7 +246,9 @@ class _Batch:
 
     def __init__(self, reports: Sequence[SessionReport]):
         ids = sorted({r.sim_id for r in reports})
-        self.sims = {sim.pk: sim for sim in Sim.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+        locked = Sim.objects.select_for_update().filter(pk__in=ids).only(*HOT_FIELDS).order_by("pk")
+        self.sims = {sim.pk: sim for sim in locked}
+        self.flags = {pk: _flags(sim) for pk, sim in self.sims.items()}
         self.states = {s.sim_id: s for s in SimConnectivity.objects.filter(sim_id__in=self.sims)}
         missing = [SimConnectivity(sim_id=pk) for pk in self.sims if pk not in self.states]
         if missing:
@@ -255,7 +278,9 @@ class _Batch:
         sims = [self.sims[pk] for pk in sorted(self.touched_sims)]
         for sim in sims:
             sim.updated_at = at
-        update_rows(Sim, SIM_COUNTERS, sims)
+        changed = [sim for sim in sims if _flags(sim) != self.flags[sim.pk]]
+        update_rows(Sim, USAGE_COUNTERS, [sim for sim in sims if _flags(sim) == self.flags[sim.pk]])
+        update_rows(Sim, SIM_COUNTERS, changed)
         update_rows(SimConnectivity, STATE_FIELDS, [self.states[pk] for pk in sorted(self.touched_states)])
         if seen := sorted(self.seen_states - self.touched_states):
             SimConnectivity.objects.filter(sim_id__in=seen).update(last_updated=at)
@@ -323,6 +348,11 @@ def _record_session_reports(reports: Sequence[SessionReport]) -> list[UsageOutco
         outcomes.append(UsageOutcome(sim.pk, cause is not None, cause, sim.data_remaining))
     batch.write(last)
     return outcomes
+
+
+def _flags(sim: Sim) -> tuple:
+    """The SIM's counters that rarely change (quota status, IMEI, SMS months): written only when they did."""
+    return tuple(getattr(sim, name) for name in SIM_COUNTERS if name not in USAGE_COUNTERS)
 
 
 def _snapshot(state: SimConnectivity) -> tuple:
