@@ -13,6 +13,7 @@ import asyncio
 import ipaddress
 import itertools
 import logging
+import socket
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable
@@ -35,6 +36,7 @@ log = logging.getLogger("switchboard.aaa")
 
 AUTH, ACCT = "auth", "acct"
 EXPECTED = {AUTH: Code.ACCESS_REQUEST, ACCT: Code.ACCOUNTING_REQUEST}
+RECEIVE_BUFFER = 8 * 1024 * 1024
 CLOCK_SKEW = timedelta(days=7)  # an Event-Timestamp further off than this is a gateway clock error: use ours
 
 
@@ -144,6 +146,7 @@ class RadiusServer:
             transport, _ = await loop.create_datagram_endpoint(
                 lambda kind=kind: _Endpoint(self, kind), local_addr=(self.config.bind, port)
             )
+            _large_receive_buffer(transport)
             self.transports[kind] = transport
             self.addresses[kind] = transport.get_extra_info("sockname")
         self.transports["dm"], _ = await loop.create_datagram_endpoint(
@@ -413,6 +416,12 @@ class RadiusServer:
             self.stats["bad_authenticator"] += 1
             return
         future.set_result(answer)
+
+
+def _large_receive_buffer(transport: asyncio.DatagramTransport) -> None:
+    """Room for the bursts that arrive while a batch commits (the kernel's default holds ~200 KB); the kernel caps
+    it at net.core.rmem_max."""
+    transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
 
 
 def _accounting_response(item: _Pending) -> bytes:

@@ -83,15 +83,19 @@ class _Sessions:
         unknown = {r.imsi or r.user_name for r in keyed if (r.nas_id, r.session_id) not in self.by_key}
         self.sim_ids = network.network_sim_ids(sorted(k for k in unknown if k))
 
-    def get(self, report: AccountingReport) -> Session:
+    def get(self, report: AccountingReport) -> Session | None:
+        """The report's session, opened at its first report; None for a SIM we do not know."""
         key = (report.nas_id, report.session_id)
         session = self.by_key.get(key)
         if session is None:
+            sim_id = self.sim_ids.get(report.imsi) or self.sim_ids.get(report.user_name)
+            if sim_id is None:
+                return None
             session = Session(
                 nas_id=report.nas_id,
                 nas_address=report.nas_address,
                 acct_session_id=report.session_id,
-                sim_id=self.sim_ids.get(report.imsi) or self.sim_ids.get(report.user_name),
+                sim_id=sim_id,
                 imsi=report.imsi,
                 started_at=report.at,
                 updated_at=report.at,
@@ -161,7 +165,7 @@ def account(reports: Sequence[AccountingReport], nas_names: dict[int, str]) -> i
         if not report.session_id:
             continue
         session = sessions.get(report)
-        if session.sim_id is None:
+        if session is None or session.sim_id is None:
             continue
         sim_report = _report(session, report, nas_names.get(report.nas_id, ""))
         if sim_report is not None:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from typing import Any
 
@@ -10,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from switchboard.core.errors import NotFound, PermissionDenied
 from switchboard.core.principal import Principal
-from switchboard.events.services import audit_record, emit
+from switchboard.events.services import audit_record, emit_many
 from switchboard.tenancy import selectors as tenancy
 from switchboard.tenancy.contracts import OrganisationKind
 
@@ -54,35 +56,64 @@ def require_operator(principal: Principal) -> None:
         raise PermissionDenied(_("Only the operator manages the SIM inventory."), code="operator_only")
 
 
+_collected: ContextVar[list[tuple[Sim, SimEvent]] | None] = ContextVar("collected_sim_events", default=None)
+
+
 def record_event(
     sim: Sim, event_type: SimEventType, *, at: datetime | None = None, detail: dict[str, Any] | None = None
-) -> SimEvent:
-    """Store a SIM event and put it in the outbox in the same transaction."""
+) -> None:
+    """Store a SIM event and put it in the outbox in the same transaction (inside `collecting_events`, at its end)."""
     at = at or timezone.now()
-    detail = detail or {}
-    event = SimEvent.objects.create(
+    event = SimEvent(
         sim=sim,
         organisation_id=sim.organisation_id,
         type=event_type,
         timestamp=at,
         alert=event_type in ALERT_EVENTS,
         description=event_type.description,
-        detail=detail,
+        detail=detail or {},
     )
-    emit(
-        sim_event_type(event_type),
-        organisation_id=sim.organisation_id,
-        payload={
-            "event_id": event.pk,
-            "sim_id": sim.pk,  # internal: lets other contexts (the AAA) act on the SIM without a lookup
-            "type": int(event_type),
-            "iccid": sim.iccid,
-            "imsi": sim.imsi,
-            "timestamp": at.isoformat(),
-            "detail": detail,
-        },
+    collected = _collected.get()
+    if collected is not None:
+        collected.append((sim, event))
+    else:
+        _store([(sim, event)])
+
+
+@contextmanager
+def collecting_events() -> Iterator[None]:
+    """Write the SIM events of a batch with two INSERTs at the end instead of two per event (the AAA's batches:
+    a gateway restart brings thousands of attach and session events at once)."""
+    token = _collected.set([])
+    try:
+        yield
+        _store(_collected.get())
+    finally:
+        _collected.reset(token)
+
+
+def _store(events: list[tuple[Sim, SimEvent]]) -> None:
+    if not events:
+        return
+    SimEvent.objects.bulk_create([event for _sim, event in events])
+    emit_many(
+        [
+            (
+                sim_event_type(SimEventType(event.type)),
+                sim.organisation_id,
+                {
+                    "event_id": event.pk,
+                    "sim_id": sim.pk,  # internal: lets other contexts (the AAA) act on the SIM without a lookup
+                    "type": int(event.type),
+                    "iccid": sim.iccid,
+                    "imsi": sim.imsi,
+                    "timestamp": event.timestamp.isoformat(),
+                    "detail": event.detail,
+                },
+            )
+            for sim, event in events
+        ]
     )
-    return event
 
 
 def audit_sim(principal: Principal, action: str, sim: Sim, *, before: dict, after: dict) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from django.conf import settings
@@ -39,7 +39,7 @@ from ..contracts import (
 )
 from ..models import DailyUsage, MonthlyUsage, Sim, SimConnectivity
 from . import quotas
-from ._common import month_of, record_event
+from ._common import collecting_events, month_of, record_event
 
 SMS_SERVICE = {SmsDirection.MO: Service.SMS_MO, SmsDirection.MT: Service.SMS_MT}
 
@@ -92,6 +92,8 @@ STATE_FIELDS = (
     "attached_at",
 )
 Limits = dict[int, dict[Service, int]]
+# "Last updated" of an unchanged session moves at most this often: one row write less per interim update.
+FRESH = timedelta(seconds=60)
 
 
 def _locked(sim_id: int) -> Sim:
@@ -210,7 +212,11 @@ def _decide(sim: Sim, request: AccessRequest, at: datetime, limits: Limits) -> D
 @transaction.atomic(savepoint=False)  # inside the AAA's batch transaction a savepoint would only cost round trips
 def authorize_data_sessions(requests: Sequence[AccessRequest], *, at: datetime | None = None) -> list[Decision]:
     """May these SIMs open a data session? Answers in request order; each refusal is a SIM event with its cause."""
-    at = at or timezone.now()
+    with collecting_events():
+        return _authorize(requests, at or timezone.now())
+
+
+def _authorize(requests: Sequence[AccessRequest], at: datetime) -> list[Decision]:
     found = _sims_for(requests)  # read without row locks: most requests only read
     limits = quotas.limits_for({sim.organisation_id for sim in found.values()})
     decisions = []
@@ -315,6 +321,11 @@ def record_session_reports(reports: Sequence[SessionReport]) -> list[UsageOutcom
 
 @transaction.atomic(savepoint=False)  # inside the AAA's batch transaction a savepoint would only cost round trips
 def _record_session_reports(reports: Sequence[SessionReport]) -> list[UsageOutcome | None]:
+    with collecting_events():
+        return _count_batch(reports)
+
+
+def _count_batch(reports: Sequence[SessionReport]) -> list[UsageOutcome | None]:
     batch = _Batch(reports)
     outcomes: list[UsageOutcome | None] = []
     last = reports[0].at
@@ -341,7 +352,7 @@ def _record_session_reports(reports: Sequence[SessionReport]) -> list[UsageOutco
                 _detach(sim, state, report.at)
         if _snapshot(state) != before:
             batch.touched_states.add(sim.pk)
-        elif report.info is not None:
+        elif report.info is not None and (state.last_updated is None or report.at - state.last_updated > FRESH):
             batch.seen_states.add(sim.pk)  # only "last updated" moves: the common interim update
         blocker = _data_blocker(sim, report.at, batch.limits)
         cause = blocker[0] if blocker else None
