@@ -48,6 +48,7 @@ class ServerConfig:
     batch_window: float = 0.004  # seconds a batch waits for company once its first packet is in
     max_batch: int = 500
     db_workers: int = 2  # accounting batches committing at once (1 on SQLite, which has one writer anyway)
+    reuse_port: bool = False  # several server processes on the same ports
     duplicate_window: float = 30.0  # seconds a reply is kept for retransmissions
     interim_interval: int = 300  # Acct-Interim-Interval we ask gateways for, in seconds
     clients_refresh: float = 10.0  # seconds between re-reads of the RADIUS clients
@@ -144,7 +145,9 @@ class RadiusServer:
         await self.refresh_clients()
         for kind, port in ((AUTH, self.config.auth_port), (ACCT, self.config.acct_port)):
             transport, _ = await loop.create_datagram_endpoint(
-                lambda kind=kind: _Endpoint(self, kind), local_addr=(self.config.bind, port)
+                lambda kind=kind: _Endpoint(self, kind),
+                local_addr=(self.config.bind, port),
+                reuse_port=self.config.reuse_port or None,
             )
             _large_receive_buffer(transport)
             self.transports[kind] = transport

@@ -147,7 +147,7 @@ class Gateway:
         acct_port: int,
         secret: bytes,
         *,
-        sockets: int = 4,
+        sockets: int = 8,
         retry: float = 1.0,
         give_up: float = 30.0,
         bind: str = "127.0.0.1",

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from ..contracts import QuotaStatus, Service, SimEventType
-from ..models import DailyUsage, LimitStep, MonthlyUsage, OrganisationLimits, Sim
+from ..models import DailyUsage, MonthlyUsage, OrganisationLimits, Sim
 from ._common import month_of, record_event
 
 QUOTA_FIELDS = {
@@ -86,18 +86,16 @@ def limits_of(organisation_id: int) -> dict[Service, int]:
 
 def limits_for(organisation_ids: Iterable[int]) -> dict[int, dict[Service, int]]:
     """`limits_of` for many organisations in one query (a RADIUS batch spans several customers)."""
-    rows = OrganisationLimits.objects.filter(organisation_id__in=set(organisation_ids)).select_related(
-        "data", "sms_mo", "sms_mt"
+    rows = OrganisationLimits.objects.filter(organisation_id__in=set(organisation_ids)).values_list(
+        "organisation_id", "data__amount", "sms_mo__amount", "sms_mt__amount"
     )
-    found: dict[int, dict[Service, int]] = {}
-    for row in rows:
-        steps: dict[Service, LimitStep | None] = {
-            Service.DATA: row.data,
-            Service.SMS_MO: row.sms_mo,
-            Service.SMS_MT: row.sms_mt,
+    services = (Service.DATA, Service.SMS_MO, Service.SMS_MT)
+    return {
+        organisation_id: {
+            service: amount for service, amount in zip(services, amounts, strict=True) if amount is not None
         }
-        found[row.organisation_id] = {service: step.amount for service, step in steps.items() if step is not None}
-    return found
+        for organisation_id, *amounts in rows
+    }
 
 
 def add_usage(sim: Sim, day: date, *, data_rx: int = 0, data_tx: int = 0, sms_mo: int = 0, sms_mt: int = 0) -> None:
