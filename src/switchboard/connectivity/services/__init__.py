@@ -1,6 +1,6 @@
 """Writes of the connectivity context. Customers' changes take the principal; the network's calls take SIM ids."""
 
-from .addressing import assign_addresses
+from .addressing import assign_addresses, backfill_addresses
 from .inventory import default_plan, sim_import_run, sim_import_start, sims_assign
 from .limits import limits_set
 from .network import (
@@ -33,6 +33,7 @@ __all__ = [
     "assign_addresses",
     "authorize_data_session",
     "authorize_sms",
+    "backfill_addresses",
     "data_blocker",
     "default_plan",
     "demo_fleet",

@@ -96,6 +96,26 @@ def assign_addresses(sims: list[Sim], organisation_id: int) -> None:
     Sim.objects.bulk_update(waiting, ["ip_address"], batch_size=BATCH)
 
 
+def backfill_addresses() -> int:
+    """Static addresses for SIMs delivered before pools existed (an upgrade), organisation by organisation, each
+    in its own transaction; returns how many SIMs got one."""
+    organisations = (
+        Sim.objects.filter(ip_address=None).exclude(activation_date=None).values_list("organisation_id", flat=True)
+    )
+    given = 0
+    for organisation_id in sorted(set(organisations)):
+        with transaction.atomic():
+            sims = list(
+                Sim.objects.select_for_update()
+                .filter(organisation_id=organisation_id, ip_address=None)
+                .exclude(activation_date=None)
+                .order_by("iccid")
+            )
+            assign_addresses(sims, organisation_id)
+            given += len(sims)
+    return given
+
+
 def _locked_pools(holder: int) -> list[IpPool]:
     return list(IpPool.objects.select_for_update().filter(organisation_id=holder))
 

@@ -3,10 +3,12 @@ another from the operator's space, addresses stay with their SIMs, and each tena
 
 from __future__ import annotations
 
+import io
 import threading
 from ipaddress import IPv4Address, IPv4Network
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,7 +18,7 @@ from switchboard.connectivity.models import IpPool, Sim
 from switchboard.core.errors import Conflict
 from switchboard.tenancy.selectors import principal_for_membership
 
-from .factories import StockSimFactory
+from .factories import SimFactory, StockSimFactory
 
 
 @pytest.fixture
@@ -219,3 +221,14 @@ def test_the_api_returns_the_pools(api, deliver, world):
     assert body["ip_ranges"][0]["network"] == "10.64.0.0/24"
     theirs = api(world.other_client).call("get", "/api/v1/network-settings").json()
     assert [p["network"] for p in theirs["pools"]] == ["10.64.1.0/24"]
+
+
+def test_sims_delivered_before_the_pools_get_addresses_from_the_backfill(world):
+    old = [SimFactory(organisation_id=world.customer.pk) for _ in range(3)]
+    other = SimFactory(organisation_id=world.other.pk)
+    stock = StockSimFactory(organisation_id=world.operator.pk)
+    call_command("sims_assign_addresses", stdout=io.StringIO())
+    addresses = [Sim.objects.get(pk=s.pk).ip_address for s in (*old, other)]
+    assert all(addresses) and len(set(addresses)) == 4
+    assert Sim.objects.get(pk=stock.pk).ip_address is None  # stock gets its address on delivery
+    assert services.backfill_addresses() == 0  # nothing left to do
