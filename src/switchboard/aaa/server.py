@@ -184,7 +184,7 @@ class RadiusServer:
 
     def _remember_connection(self) -> None:
         own = connections["default"]
-        own.inc_thread_sharing()  # so that shutdown, on the event loop's thread, may close it
+        own.inc_thread_sharing()  # so that shutdown may close it from another thread
         self.connections.append(own)
 
     async def _db(self, kind: str, fn: Callable[..., Any], *args, **kwargs) -> Any:
