@@ -57,21 +57,28 @@ SIM_COUNTERS = (
     "month_sms_mt",
     "updated_at",
 )
-# What the AAA's hot path reads of a SIM: loading the whole row would parse a dozen more columns per packet.
+# What the AAA's hot path reads of a SIM. The quota timestamps are only written (and read when the quota status
+# moves, which loads them then): parsing them for every packet would cost more than the rest of the row.
 HOT_FIELDS = (
     "organisation_id",
     "iccid",
     "imsi",
     "imsi_2",
     "msisdn",
-    *SIM_COUNTERS,
+    "imei",
     "imei_lock",
     "status",
     "activation_date",
     "lifetime_end",
     "ip_address",
     "data_total",
+    "data_remaining",
     "data_last_added",
+    "data_status",
+    "usage_month",
+    "month_data",
+    "month_sms_mo",
+    "month_sms_mt",
 )
 # Written for every SIM a batch counts; the rest of SIM_COUNTERS only for SIMs where one of them changed.
 USAGE_COUNTERS = ("data_remaining", "usage_month", "month_data", "updated_at")
@@ -362,8 +369,8 @@ def _count_batch(reports: Sequence[SessionReport]) -> list[UsageOutcome | None]:
 
 
 def _flags(sim: Sim) -> tuple:
-    """The SIM's counters that rarely change (quota status, IMEI, SMS months): written only when they did."""
-    return tuple(getattr(sim, name) for name in SIM_COUNTERS if name not in USAGE_COUNTERS)
+    """What moves together with the quota status or the device: when it changed, all of SIM_COUNTERS is written."""
+    return sim.imei, sim.data_status, sim.month_sms_mo, sim.month_sms_mt
 
 
 def _snapshot(state: SimConnectivity) -> tuple:
