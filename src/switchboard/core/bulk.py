@@ -56,13 +56,19 @@ def _arrays(fields: Sequence[models.Field], rows: Sequence[Sequence]) -> tuple[s
 
 def _execute(sql: str, params: list) -> None:
     if connection.vendor == "postgresql":
-        # Server-side binding: Django's default client-side cursor would quote every value in Python.
-        connection.ensure_connection()
-        with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(sql, params)
+        fetch(sql, params, rows=False)
         return
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def fetch(sql: str, params: list, *, rows: bool = True) -> list[tuple]:
+    """PostgreSQL: run a statement with server-side binding (Django's default client-side cursor would quote
+    every value of an array parameter in Python) and return its rows."""
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if rows else []
 
 
 def update_rows(model: type[models.Model], field_names: Sequence[str], objects: Sequence[models.Model]) -> None:

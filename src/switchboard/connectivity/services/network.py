@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,7 +38,7 @@ from ..contracts import (
     UsageOutcome,
 )
 from ..models import DailyUsage, MonthlyUsage, Sim, SimConnectivity
-from . import quotas
+from . import fastpath, quotas
 from ._common import collecting_events, month_of, record_event
 
 SMS_SERVICE = {SmsDirection.MO: Service.SMS_MO, SmsDirection.MT: Service.SMS_MT}
@@ -297,21 +297,25 @@ class _Batch:
         update_rows(SimConnectivity, STATE_FIELDS, [self.states[pk] for pk in sorted(self.touched_states)])
         if seen := sorted(self.seen_states - self.touched_states):
             SimConnectivity.objects.filter(sim_id__in=seen).update(last_updated=at)
-        org_of = {sim.pk: sim.organisation_id for sim in self.sims.values()}
-        insert_or_add(
-            DailyUsage,
-            ("sim", "date"),
-            ("data_rx", "data_tx"),
-            [(pk, day, org_of[pk], 0, 0, rx, tx) for (pk, day), (rx, tx) in sorted(self.daily.items()) if rx or tx],
-            insert_names=("organisation_id", "sms_mo", "sms_mt"),
-        )
-        insert_or_add(
-            MonthlyUsage,
-            ("organisation_id", "month"),
-            ("data_rx", "data_tx"),
-            [(org, month, 0, 0, rx, tx) for (org, month), (rx, tx) in sorted(self.monthly.items()) if rx or tx],
-            insert_names=("sms_mo", "sms_mt"),
-        )
+        _write_usage(self.daily, self.monthly, {sim.pk: sim.organisation_id for sim in self.sims.values()})
+
+
+def _write_usage(daily: dict, monthly: dict, organisation_of: dict[int, int]) -> None:
+    """Daily rows per SIM and monthly rows per organisation, incremented in place (one statement each)."""
+    insert_or_add(
+        DailyUsage,
+        ("sim", "date"),
+        ("data_rx", "data_tx"),
+        [(pk, day, organisation_of[pk], 0, 0, rx, tx) for (pk, day), (rx, tx) in sorted(daily.items()) if rx or tx],
+        insert_names=("organisation_id", "sms_mo", "sms_mt"),
+    )
+    insert_or_add(
+        MonthlyUsage,
+        ("organisation_id", "month"),
+        ("data_rx", "data_tx"),
+        [(org, month, 0, 0, rx, tx) for (org, month), (rx, tx) in sorted(monthly.items()) if rx or tx],
+        insert_names=("sms_mo", "sms_mt"),
+    )
 
 
 def record_session_reports(reports: Sequence[SessionReport]) -> list[UsageOutcome | None]:
@@ -329,10 +333,32 @@ def record_session_reports(reports: Sequence[SessionReport]) -> list[UsageOutcom
 @transaction.atomic(savepoint=False)  # inside the AAA's batch transaction a savepoint would only cost round trips
 def _record_session_reports(reports: Sequence[SessionReport]) -> list[UsageOutcome | None]:
     with collecting_events():
-        return _count_batch(reports)
+        if connection.vendor != "postgresql":
+            return _count_batch(reports)
+        counted = fastpath.count(reports, _device, FRESH)
+        outcomes: list[UsageOutcome | None] = [None] * len(reports)
+        for index, outcome in zip(counted.slow, _count_batch([reports[i] for i in counted.slow]), strict=True):
+            outcomes[index] = outcome
+        if not counted.quotas:
+            return outcomes
+        limits = quotas.limits_for({quota.organisation_id for quota in counted.quotas.values()})
+        fastpath.settle(counted, limits, max(r.at for r in reports))
+        _write_usage(
+            counted.daily, counted.monthly, {pk: quota.organisation_id for pk, quota in counted.quotas.items()}
+        )
+        slow = set(counted.slow)
+        for index, report in enumerate(reports):
+            if index not in slow:
+                quota = counted.quotas[report.sim_id]
+                blocker = _data_blocker(quota, report.at, limits)
+                cause = blocker[0] if blocker else None
+                outcomes[index] = UsageOutcome(quota.pk, cause is not None, cause, quota.data_remaining)
+        return outcomes
 
 
 def _count_batch(reports: Sequence[SessionReport]) -> list[UsageOutcome | None]:
+    if not reports:
+        return []
     batch = _Batch(reports)
     outcomes: list[UsageOutcome | None] = []
     last = reports[0].at
