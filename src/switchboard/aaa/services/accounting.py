@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from switchboard.connectivity.contracts import AccessRequest, Decision, ReportKind, SessionInfo, SessionReport
 from switchboard.connectivity.services import network
-from switchboard.core.bulk import update_rows
+from switchboard.core.bulk import fetch, update_rows
 
 from ..contracts import AccountingReport
 from ..models import Disconnect, Session
@@ -82,17 +82,28 @@ class _Open:
         return self.id
 
 
+_COLUMNS = ("nas_id", "acct_session_id", *_Open.__slots__)
+_LOCK_SESSIONS = (
+    f"SELECT {', '.join(_COLUMNS)} FROM aaa_session WHERE nas_id = ANY(%s) AND acct_session_id = ANY(%s)"  # noqa: S608
+    " ORDER BY id FOR UPDATE"  # concurrent batches lock in the same order: no deadlock
+)
+
+
 class _Sessions:
     """The sessions a batch touches, locked, plus the ones it opens."""
 
     def __init__(self, reports: Sequence[AccountingReport]):
         keyed = [r for r in reports if r.session_id]
-        found = (
-            Session.objects.select_for_update()
-            .filter(nas_id__in={r.nas_id for r in keyed}, acct_session_id__in={r.session_id for r in keyed})
-            .order_by("pk")  # concurrent batches lock in the same order: no deadlock
-            .values_list("nas_id", "acct_session_id", *_Open.__slots__)
-        )
+        nas_ids, session_ids = sorted({r.nas_id for r in keyed}), sorted({r.session_id for r in keyed})
+        if connection.vendor == "postgresql":  # the same query, with two array parameters instead of IN lists
+            found = fetch(_LOCK_SESSIONS, [nas_ids, session_ids])
+        else:
+            found = (
+                Session.objects.select_for_update()
+                .filter(nas_id__in=nas_ids, acct_session_id__in=session_ids)
+                .order_by("pk")  # concurrent batches lock in the same order: no deadlock
+                .values_list(*_COLUMNS)
+            )
         self.by_key: dict[tuple[int, str], Session | _Open] = {(row[0], row[1]): _Open(*row[2:]) for row in found}
         self.new: list[Session] = []
         unknown = {r.imsi or r.user_name for r in keyed if (r.nas_id, r.session_id) not in self.by_key}
