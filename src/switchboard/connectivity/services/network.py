@@ -333,7 +333,8 @@ def record_session_reports(reports: Sequence[SessionReport]) -> list[UsageOutcom
 @transaction.atomic(savepoint=False)  # inside the AAA's batch transaction a savepoint would only cost round trips
 def _record_session_reports(reports: Sequence[SessionReport]) -> list[UsageOutcome | None]:
     with collecting_events():
-        if connection.vendor != "postgresql":
+        plain = any(r.kind is ReportKind.INTERIM and r.info is not None for r in reports)
+        if connection.vendor != "postgresql" or not plain:
             return _count_batch(reports)
         counted = fastpath.count(reports, _device, FRESH)
         outcomes: list[UsageOutcome | None] = [None] * len(reports)
