@@ -44,19 +44,6 @@ from ._common import collecting_events, month_of, record_event
 SMS_SERVICE = {SmsDirection.MO: Service.SMS_MO, SmsDirection.MT: Service.SMS_MT}
 
 
-SIM_COUNTERS = (
-    "imei",
-    "data_remaining",
-    "data_status",
-    "data_status_changed_at",
-    "data_threshold_at",
-    "data_exhausted_at",
-    "usage_month",
-    "month_data",
-    "month_sms_mo",
-    "month_sms_mt",
-    "updated_at",
-)
 # What the AAA's hot path reads of a SIM. The quota timestamps are only written (and read when the quota status
 # moves, which loads them then): parsing them for every packet would cost more than the rest of the row.
 HOT_FIELDS = (
@@ -80,8 +67,12 @@ HOT_FIELDS = (
     "month_sms_mo",
     "month_sms_mt",
 )
-# Written for every SIM a batch counts; the rest of SIM_COUNTERS only for SIMs where one of them changed.
+# Written for every SIM a batch counts.
 USAGE_COUNTERS = ("data_remaining", "usage_month", "month_data", "updated_at")
+# Written too when one of them changed (a new device, a new month's SMS counters, a quota status).
+FLAG_COUNTERS = ("imei", "data_status", "month_sms_mo", "month_sms_mt")
+# Written only when the quota status moved (they are not loaded otherwise).
+QUOTA_TIMES = ("data_status_changed_at", "data_threshold_at", "data_exhausted_at")
 STATE_FIELDS = (
     "status",
     "operator",
@@ -292,8 +283,10 @@ class _Batch:
         for sim in sims:
             sim.updated_at = at
         changed = [sim for sim in sims if _flags(sim) != self.flags[sim.pk]]
+        moved = [sim for sim in changed if sim.data_status != self.flags[sim.pk][1]]
         update_rows(Sim, USAGE_COUNTERS, [sim for sim in sims if _flags(sim) == self.flags[sim.pk]])
-        update_rows(Sim, SIM_COUNTERS, changed)
+        update_rows(Sim, USAGE_COUNTERS + FLAG_COUNTERS, [sim for sim in changed if sim not in moved])
+        update_rows(Sim, USAGE_COUNTERS + FLAG_COUNTERS + QUOTA_TIMES, moved)
         update_rows(SimConnectivity, STATE_FIELDS, [self.states[pk] for pk in sorted(self.touched_states)])
         if seen := sorted(self.seen_states - self.touched_states):
             SimConnectivity.objects.filter(sim_id__in=seen).update(last_updated=at)
@@ -396,8 +389,7 @@ def _count_batch(reports: Sequence[SessionReport]) -> list[UsageOutcome | None]:
 
 
 def _flags(sim: Sim) -> tuple:
-    """What moves together with the quota status or the device: when it changed, all of SIM_COUNTERS is written."""
-    return sim.imei, sim.data_status, sim.month_sms_mo, sim.month_sms_mt
+    return tuple(getattr(sim, name) for name in FLAG_COUNTERS)
 
 
 def _snapshot(state: SimConnectivity) -> tuple:
