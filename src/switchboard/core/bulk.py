@@ -63,8 +63,8 @@ def _execute(sql: str, params: list) -> None:
 
 
 def fetch(sql: str, params: list, *, rows: bool = True) -> list[tuple]:
-    """PostgreSQL: run a statement with server-side binding (Django's default client-side cursor would quote
-    every value of an array parameter in Python) and return its rows."""
+    """PostgreSQL: run a statement on a plain psycopg cursor with server-side binding (whatever the settings, and
+    without Django's cursor wrapper) and return its rows."""
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params)
