@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 
+from switchboard.core.admin import ReadOnlyAdmin, SuperuserAdmin
 from switchboard.core.errors import DomainError
 from switchboard.core.portal import form_error
 from switchboard.core.principal import Principal
@@ -57,29 +58,6 @@ class NasClientAdminForm(NasClientForm, forms.ModelForm):
         except DomainError as exc:
             form_error(self, exc)
         return cleaned
-
-
-class SuperuserAdmin(admin.ModelAdmin):
-    """The operator's gateways and their sessions span every tenant: only superusers see them here."""
-
-    def has_module_permission(self, request):
-        return request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-
-class ReadOnlyAdmin(SuperuserAdmin):
-    """What the RADIUS server writes: nobody edits it by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(NasClient)

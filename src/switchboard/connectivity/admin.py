@@ -3,24 +3,9 @@ because every change of a SIM goes through the services that record its events."
 
 from django.contrib import admin
 
+from switchboard.core.admin import ReadOnlyAdmin, SuperuserAdmin
+
 from .models import LimitStep, Sim, SimPlan
-
-
-class SuperuserAdmin(admin.ModelAdmin):
-    def has_module_permission(self, request):
-        return request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
 
 
 @admin.register(SimPlan)
@@ -35,17 +20,8 @@ class LimitStepAdmin(SuperuserAdmin):
 
 
 @admin.register(Sim)
-class SimAdmin(SuperuserAdmin):
+class SimAdmin(ReadOnlyAdmin):
     list_display = ("iccid", "imsi", "msisdn", "label", "status", "organisation_id", "data_remaining", "lifetime_end")
     list_filter = ("status", "data_status", "sms_status", "form_factor")
     search_fields = ("=iccid", "=iccid_with_luhn", "=imsi", "=msisdn", "label")
     show_full_result_count = False  # a million SIMs: no COUNT(*) per page
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,25 +1,8 @@
 from django.contrib import admin
 
+from switchboard.core.admin import ReadOnlyAdmin
+
 from .models import AuditEntry, Delivery, OutboxEvent
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Outbox and audit internals span all tenants, so only superusers see them here."""
-
-    def has_module_permission(self, request):
-        return request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AuditEntry)
