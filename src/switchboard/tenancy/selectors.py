@@ -163,6 +163,11 @@ def organisation_ref(*, organisation_id: int) -> OrganisationRef | None:
     return OrganisationRef(**{**row, "kind": OrganisationKind(row["kind"])}) if row else None
 
 
+def is_operator(*, organisation_id: int) -> bool:
+    """Whether the organisation is the operator's own: it runs the network, holds the stock, sees every tenant."""
+    return Organisation.objects.filter(pk=organisation_id, kind=OrganisationKind.OPERATOR).exists()
+
+
 def organisation_refs(*, organisation_ids: list[int]) -> dict[int, OrganisationRef]:
     rows = Organisation.objects.filter(pk__in=organisation_ids).values(
         "id", "kind", "parent_id", "company_name", "customer_number"

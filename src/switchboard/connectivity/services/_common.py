@@ -14,7 +14,6 @@ from switchboard.core.errors import NotFound, PermissionDenied
 from switchboard.core.principal import Principal
 from switchboard.events.services import audit_record, emit_many
 from switchboard.tenancy import selectors as tenancy
-from switchboard.tenancy.contracts import OrganisationKind
 
 from .. import identifiers
 from ..contracts import ALERT_EVENTS, SimEventType
@@ -51,8 +50,7 @@ def sims_for_update(principal: Principal, iccids: Iterable[object], *, field: st
 
 
 def require_operator(principal: Principal) -> None:
-    ref = tenancy.organisation_ref(organisation_id=principal.organisation_id)
-    if ref is None or ref.kind is not OrganisationKind.OPERATOR:
+    if not tenancy.is_operator(organisation_id=principal.organisation_id):
         raise PermissionDenied(_("Only the operator manages the SIM inventory."), code="operator_only")
 
 

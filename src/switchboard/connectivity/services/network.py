@@ -157,8 +157,8 @@ def _device(imei: str) -> str:
         return ""
 
 
-def _sims_for(requests: Sequence[AccessRequest], *, lock: bool = False) -> dict[str, Sim]:
-    """The requested SIMs, row-locked, by every identifier a gateway may send: IMSI, then user name as IMSI,
+def _sims_for(requests: Sequence[AccessRequest]) -> dict[str, Sim]:
+    """The requested SIMs (read, not locked) by every identifier a gateway may send: IMSI, then user name as IMSI,
     MSISDN or ICCID."""
     names = {r.imsi for r in requests if r.imsi} | {r.user_name for r in requests if r.user_name}
     if not names:
@@ -168,8 +168,7 @@ def _sims_for(requests: Sequence[AccessRequest], *, lock: bool = False) -> dict[
     if iccids:
         query |= Q(iccid__in=iccids)
     found: dict[str, Sim] = {}
-    sims = Sim.objects.select_for_update() if lock else Sim.objects.all()
-    for sim in sims.filter(query).only(*HOT_FIELDS).order_by("pk"):
+    for sim in Sim.objects.filter(query).only(*HOT_FIELDS).order_by("pk"):
         for key in (sim.imsi, sim.imsi_2, sim.msisdn, sim.iccid):
             if key:
                 found[key] = sim
@@ -515,7 +514,7 @@ def _network_detail(info: SessionInfo) -> dict:
 def network_sim_ids(keys: Sequence[str]) -> dict[str, int]:
     """SIM ids by the identifiers a gateway reports (IMSI, second IMSI, MSISDN, ICCID); for the AAA only."""
     requests = [AccessRequest(user_name=key) for key in keys if key]
-    return {key: sim.pk for key, sim in _sims_for(requests, lock=False).items()}
+    return {key: sim.pk for key, sim in _sims_for(requests).items()}
 
 
 @transaction.atomic
