@@ -3,5 +3,6 @@
 pytest_plugins = [
     "switchboard.tenancy.tests.fixtures",
     "switchboard.connectivity.tests.fixtures",
+    "switchboard.orders.tests.fixtures",
     "switchboard.testing",
 ]

@@ -4,7 +4,8 @@ Only API clients' bearer tokens (from `/management-api/oauth/token`) are accepte
 per-client rate limit of the native API applies. Every error is JSON in the v2 style, in both versions:
 `{"error_code": 404, "error_token": "NotFound", "message": "SIM not found.", "code": "sim_not_found",
 "field": "iccid"}` — `error_code` is the HTTP status, `code` and `field` are ours (the machine-readable reason and
-the input at fault). A refused input is 400 BadRequest (1NCE keeps 422 for expired SIMs, which we do not have).
+the input at fault). A refused input is 400 BadRequest; a top-up or auto top-up of an expired SIM is 422, as at 1NCE
+("only extensions are permitted").
 No OpenAPI document is generated here: the 1NCE specs in `shared/specs/1nce/` describe this surface.
 """
 
@@ -22,6 +23,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from switchboard.connectivity.api.management import v1, v2
 from switchboard.core.errors import DomainError, FieldError, ValidationFailed
+from switchboard.orders.api.management import v1 as orders_v1
 
 from .auth import ApiClientAuth
 from .throttling import PerClientThrottle
@@ -63,6 +65,7 @@ api = NinjaAPI(
     docs_url=None,
     openapi_url=None,
 )
+api.add_router("/v1", orders_v1)  # first: its literal /sims/topup must not fall into /sims/{iccid}
 api.add_router("/v1", v1)
 api.add_router("/v2", v2)
 

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "switchboard.tenancy",
     "switchboard.connectivity",
     "switchboard.aaa",
+    "switchboard.catalog",
+    "switchboard.orders",
     "switchboard.api",
 ]
 

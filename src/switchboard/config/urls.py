@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("switchboard.tenancy.portal.urls")),
     path("", include("switchboard.connectivity.portal.urls")),
     path("", include("switchboard.aaa.portal.urls")),
+    path("", include("switchboard.orders.portal.urls")),
     path("audit/", include("switchboard.events.portal.urls")),
     path("", include("switchboard.portal.urls")),
 ]

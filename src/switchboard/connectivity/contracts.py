@@ -321,3 +321,14 @@ class ImportReport:
     imported: int
     rejected: list[dict]
     finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SimRef:
+    """A SIM as orders list it (the affected-SIMs file: ICCID, label, IMSI, MSISDN)."""
+
+    id: int
+    iccid: str
+    label: str
+    imsi: str
+    msisdn: str

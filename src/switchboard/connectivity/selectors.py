@@ -19,7 +19,7 @@ from switchboard.core.principal import Permission, Principal
 from . import identifiers
 from .contracts import MB, ConnectivityStatus, QuotaStatus, Service, SimFilters, SimStatus
 from .models import DailyUsage, IpPool, LimitStep, MonthlyUsage, OrganisationLimits, Sim, SimEvent, SimImport, SimPlan
-from .services import addressing, quotas
+from .services import addressing, deliveries, quotas
 from .services._common import require_operator
 
 # Sort keys clients may use (1NCE names where they exist), each mapped to a column.
@@ -472,3 +472,8 @@ def unscoped_network_devices(*, limit: int) -> list[NetworkDevice]:
         .values_list("imsi", "msisdn", "ip_address")[:limit]
     )
     return [NetworkDevice(*row) for row in rows]
+
+
+def deliverable_count(*, form_factor: str = "") -> int:
+    """SIM cards the operator can still deliver (of one form factor, if given)."""
+    return deliveries.stock_sims(form_factor).count()

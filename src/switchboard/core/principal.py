@@ -16,6 +16,7 @@ class Permission(StrEnum):
     PORTAL_LOGIN = "portal.login"
     VIEW = "organisation.view"
     SIMS_MANAGE = "sims.manage"
+    ORDERS_VIEW = "orders.view"
     ORDERS_CREATE = "orders.create"
     ACCOUNT_MANAGE = "account.manage"
     USERS_MANAGE = "users.manage"

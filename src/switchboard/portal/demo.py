@@ -11,7 +11,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from switchboard.aaa import services as aaa
+from switchboard.catalog.services import demo_catalog
 from switchboard.connectivity.services import demo_fleet
+from switchboard.orders.services.seeding import demo_orders
 from switchboard.tenancy import selectors as tenancy
 from switchboard.tenancy import services
 from switchboard.tenancy.contracts import AddressData
@@ -133,6 +135,8 @@ def seed() -> bool:
         _password(member.user_id)
     services.api_client_create(principal=acme_p, username="demo", secret=API_SECRET)
     demo_fleet(operator=operator, customer=acme_p, customer_id=acme.pk, sub_id=nord.pk, other_id=beta.pk)
+    demo_catalog(operator=operator)
+    demo_orders(operator=operator, customer=acme_p)
     aaa.nas_client_create(
         principal=operator,
         change=aaa.NasClientChange(

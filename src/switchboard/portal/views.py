@@ -19,6 +19,7 @@ from switchboard.connectivity import selectors as sims
 from switchboard.core.errors import DomainError
 from switchboard.core.portal import form_error, requires
 from switchboard.core.principal import Permission
+from switchboard.orders import selectors as orders
 from switchboard.tenancy import selectors as tenancy
 from switchboard.tenancy import services as tenancy_services
 
@@ -100,7 +101,8 @@ def password_set(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
 
 @requires(Permission.VIEW)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """The fleet at a glance: SIMs per volume group (each links to My SIMs, filtered), six months of usage."""
+    """The fleet at a glance: SIMs per volume group (each links to My SIMs, filtered), six months of usage, the
+    latest orders."""
     principal = request.principal
     fleet = sims.dashboard(principal=principal)
     context = {
@@ -112,6 +114,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ("data", _("Data volume"), list(fleet.data_groups.items())),
             ("sms", _("SMS volume"), list(fleet.sms_groups.items())),
         ],
+        # The "Latest orders" card: only for roles that see orders (1NCE's User does not).
+        "latest_orders": list(orders.orders_list(principal=principal)[:5])
+        if principal.can(Permission.ORDERS_VIEW)
+        else None,
+        "can_order": principal.can(Permission.ORDERS_CREATE),
     }
     return render(request, "portal/dashboard.html", context)
 

@@ -33,12 +33,13 @@ ROLE_LABELS = {
 _MANAGEMENT = {P.VIEW, P.SIMS_MANAGE, P.ACCOUNT_MANAGE, P.USERS_MANAGE, P.ORGANISATIONS_MANAGE, P.AUDIT_VIEW}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
-    Role.OWNER: frozenset(_MANAGEMENT | {P.PORTAL_LOGIN, P.ORDERS_CREATE, P.API_CLIENTS_MANAGE}),
-    Role.ADMIN: frozenset(_MANAGEMENT | {P.PORTAL_LOGIN, P.ORDERS_CREATE, P.API_CLIENTS_MANAGE}),
+    Role.OWNER: frozenset(_MANAGEMENT | {P.PORTAL_LOGIN, P.ORDERS_VIEW, P.ORDERS_CREATE, P.API_CLIENTS_MANAGE}),
+    Role.ADMIN: frozenset(_MANAGEMENT | {P.PORTAL_LOGIN, P.ORDERS_VIEW, P.ORDERS_CREATE, P.API_CLIENTS_MANAGE}),
+    # 1NCE's User manages SIMs but has no access to orders and top-ups.
     Role.USER: frozenset({P.PORTAL_LOGIN, P.VIEW, P.SIMS_MANAGE}),
-    Role.READ_ONLY: frozenset({P.PORTAL_LOGIN, P.VIEW}),
+    Role.READ_ONLY: frozenset({P.PORTAL_LOGIN, P.VIEW, P.ORDERS_VIEW}),
     # Machine access: all operational endpoints including orders, but never a portal login or new credentials.
-    Role.API: frozenset(_MANAGEMENT | {P.ORDERS_CREATE}),
+    Role.API: frozenset(_MANAGEMENT | {P.ORDERS_VIEW, P.ORDERS_CREATE}),
 }
 
 # Which roles a role may hand out, and therefore which members it may edit or remove.
@@ -96,3 +97,14 @@ class AddressData:
     country: str
     company: str = ""
     extra: str = ""
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """The operator as it appears on the invoices it issues."""
+
+    company_name: str
+    vat_id: str
+    invoice_email: str
+    phone: str
+    address: AddressData | None

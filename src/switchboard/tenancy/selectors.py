@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from switchboard.core.errors import NotFound
 from switchboard.core.principal import ActorKind, Permission, Principal
 
-from .contracts import ROLE_PERMISSIONS, OrganisationKind, OrganisationRef, Role
+from .contracts import ROLE_PERMISSIONS, AddressData, Issuer, OrganisationKind, OrganisationRef, Role
 from .models import Address, ApiClient, Membership, Organisation, User
 
 SimCounter = Callable[[list[int]], dict[int, int]]
@@ -141,6 +141,13 @@ def organisation_owner(*, organisation_id: int) -> Membership:
     return Membership.objects.select_related("user").get(organisation_id=organisation_id, is_original_owner=True)
 
 
+def original_owner(*, organisation_id: int) -> User | None:
+    """The organisation's first Owner, who hears about what happens without anyone asking (auto top-ups)."""
+    owners = Membership.objects.select_related("user").filter(organisation_id=organisation_id, is_original_owner=True)
+    membership = owners.first()
+    return membership.user if membership else None
+
+
 def user_exists(*, email: str) -> bool:
     return User.objects.filter(email=email.lower()).exists()
 
@@ -161,6 +168,11 @@ def organisation_ref(*, organisation_id: int) -> OrganisationRef | None:
         .first()
     )
     return OrganisationRef(**{**row, "kind": OrganisationKind(row["kind"])}) if row else None
+
+
+def operator_ids() -> list[int]:
+    """The operator's organisation (a list, so a query can use it before the operator exists)."""
+    return list(Organisation.objects.filter(kind=OrganisationKind.OPERATOR).values_list("id", flat=True))
 
 
 def is_operator(*, organisation_id: int) -> bool:
@@ -192,6 +204,17 @@ def is_below(*, organisation_id: int, ancestor_id: int) -> bool:
     return False
 
 
+def ancestor_refs(*, organisation_id: int) -> list[OrganisationRef]:
+    """The organisation's parent, grandparent and so on up to the operator, nearest first."""
+    chain: list[OrganisationRef] = []
+    ref = organisation_ref(organisation_id=organisation_id)
+    while ref is not None and ref.parent_id is not None:
+        ref = organisation_ref(organisation_id=ref.parent_id)
+        if ref is not None:
+            chain.append(ref)
+    return chain
+
+
 def descendant_refs(*, organisation_id: int) -> list[OrganisationRef]:
     """Every organisation below this one, level by level (one query per level), ordered by name."""
     found: list[OrganisationRef] = []
@@ -204,3 +227,20 @@ def descendant_refs(*, organisation_id: int) -> list[OrganisationRef]:
         found.extend(level)
         parents = [r.id for r in level]
     return sorted(found, key=lambda r: (r.company_name.lower(), r.id))
+
+
+def issuer() -> Issuer | None:
+    """The operator's name, tax and contact details and billing address, printed on every invoice; None before
+    an operator exists."""
+    operator = Organisation.objects.filter(kind=OrganisationKind.OPERATOR).order_by("pk").first()
+    if operator is None:
+        return None
+    billing = operator.addresses.filter(kind=Address.Kind.BILLING).first()
+    fields = ("name", "street", "postal_code", "city", "country", "company", "extra")
+    return Issuer(
+        company_name=operator.company_name,
+        vat_id=operator.vat_id,
+        invoice_email=operator.invoice_email,
+        phone=operator.phone,
+        address=AddressData(**{name: getattr(billing, name) for name in fields}) if billing else None,
+    )

@@ -93,11 +93,6 @@ class TransferIn(Schema):
     iccid_ranges: list[IccidRangeIn] = []
 
 
-class ExtensionIn(Schema):
-    iccids: list[str]
-    productId: int | None = None
-
-
 def empty(status: int) -> HttpResponse:
     """1NCE answers writes with an empty body."""
     return HttpResponse(status=status, content_type="application/json")
@@ -197,16 +192,6 @@ def sim_transfer(request, payload: TransferIn):
         iccids=payload.iccids,
         ranges=[(r.first, r.last) for r in payload.iccid_ranges],
     )
-    return empty(201)
-
-
-@v1.post("/sims/extension")
-def sims_extend(request, payload: ExtensionIn):
-    if payload.productId is not None:
-        raise ValidationFailed(
-            _("The SIMs keep their product; leave productId out."), field="productId", code="product_change"
-        )
-    services.sims_extend_lifetime(principal=request.auth, iccids=payload.iccids)
     return empty(201)
 
 

@@ -23,7 +23,6 @@ from .schemas import (
     BulkOut,
     DashboardOut,
     ExportQuery,
-    ExtensionOut,
     IccidsIn,
     ImeiLockIn,
     ImeiLockOut,
@@ -102,12 +101,6 @@ def sims_imei_lock_all(request, payload: ImeiLockIn):
     """Lock (or unlock) every SIM of the organisation to the device it is in."""
     changed = services.sims_set_imei_lock(principal=request.auth, locked=payload.locked)
     return {"locked": payload.locked, "changed": changed}
-
-
-@router.post("/sims/extension", response=list[ExtensionOut])
-def sims_extend(request, payload: IccidsIn):
-    """A new lifetime of each SIM's plan with renewed volumes."""
-    return services.sims_extend_lifetime(principal=request.auth, iccids=payload.iccids)
 
 
 @router.post("/sims/quotas", response=list[QuotasOut])

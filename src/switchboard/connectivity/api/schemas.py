@@ -232,12 +232,6 @@ class SimRefOut(Schema):
     iccid_with_luhn: str
 
 
-class ExtensionOut(SimRefOut):
-    lifetime_end: datetime
-    data_total: int
-    sms_total: int
-
-
 class SimEventOut(Schema):
     id: int
     timestamp: datetime

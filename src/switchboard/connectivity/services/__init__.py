@@ -1,6 +1,7 @@
 """Writes of the connectivity context. Customers' changes take the principal; the network's calls take SIM ids."""
 
 from .addressing import assign_addresses, backfill_addresses
+from .deliveries import expired, sims_deliver, sims_extend, sims_for_order, sims_top_up
 from .inventory import default_plan, sim_import_run, sim_import_start, sims_assign
 from .limits import limits_set
 from .network import (
@@ -20,7 +21,6 @@ from .sims import (
     SimChange,
     sim_reset,
     sim_update,
-    sims_extend_lifetime,
     sims_set_imei_lock,
     sims_set_label_prefix,
     sims_set_status,
@@ -37,6 +37,7 @@ __all__ = [
     "data_blocker",
     "default_plan",
     "demo_fleet",
+    "expired",
     "limits_set",
     "parse_iccid_list",
     "purge_old_records",
@@ -51,10 +52,13 @@ __all__ = [
     "sim_reset",
     "sim_update",
     "sims_assign",
-    "sims_extend_lifetime",
+    "sims_deliver",
+    "sims_extend",
+    "sims_for_order",
     "sims_set_imei_lock",
     "sims_set_label_prefix",
     "sims_set_status",
+    "sims_top_up",
     "sims_transfer",
     "sims_update",
 ]

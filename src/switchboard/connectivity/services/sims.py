@@ -152,22 +152,9 @@ def sim_reset(*, principal: Principal, iccid: str) -> Sim:
     return sim
 
 
-def _extend(sim: Sim, at: datetime) -> None:
+def extend(sim: Sim, at: datetime) -> None:
     base = max(sim.lifetime_end or at, at)
     sim.lifetime_end = base + relativedelta(months=sim.plan.lifetime_months)
     quotas.renew(sim, data=sim.plan.data_bytes, sms=sim.plan.sms, at=at)
     sim.save()
     record_event(sim, SimEventType.LIFETIME_EXTENDED, at=at, detail={"lifetime_end": sim.lifetime_end.isoformat()})
-
-
-@transaction.atomic
-def sims_extend_lifetime(*, principal: Principal, iccids: Iterable[str]) -> list[Sim]:
-    """A new lifetime of the SIM's plan from today (or from the current end, if later), with renewed volumes."""
-    principal.require(Permission.ORDERS_CREATE)
-    sims = sims_for_update(principal, iccids)
-    if not sims:
-        raise ValidationFailed(_("Choose at least one SIM."), field="iccids", code="required")
-    at = timezone.now()
-    for sim in sims:
-        _extend(sim, at)
-    return sims

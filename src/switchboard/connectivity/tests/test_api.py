@@ -525,27 +525,6 @@ def test_network_settings(robot, fleet, settings):
     ]
 
 
-# --- lifetime extension --------------------------------------------------------------------------------------------
-
-
-def test_extension_renews_lifetime_and_volumes(robot, fleet):
-    Sim.objects.filter(pk=fleet.sim.pk).update(data_remaining=0, data_status=QuotaStatus.EXHAUSTED)
-    old_end = fleet.sim.lifetime_end
-    response = send(robot, "post", "/sims/extension", {"iccids": [fleet.sim.iccid]})
-    assert response.status_code == 200, response.content
-    extended = response.json()[0]
-    assert extended["iccid"] == fleet.sim.iccid and extended["data_total"] == 500 * MB
-    sim = Sim.objects.get(pk=fleet.sim.pk)
-    assert sim.lifetime_end > old_end and sim.data_remaining == 500 * MB
-    assert SimEvent.objects.filter(sim=sim, type=SimEventType.LIFETIME_EXTENDED).exists()
-
-
-def test_extension_needs_a_role_that_orders(api, world, fleet):
-    before = snapshot()
-    refused(send(api(world.user), "post", "/sims/extension", {"iccids": [fleet.sim.iccid]}), 403, None)
-    assert snapshot() == before
-
-
 # --- transfer ------------------------------------------------------------------------------------------------------
 
 

@@ -547,40 +547,6 @@ def test_a_sub_organisation_cannot_transfer(api, world, fleet):
     assert state() == before
 
 
-def test_extension_renews_lifetime_and_volumes(mgmt, fleet):
-    sim = fleet.sim
-    Sim.objects.filter(pk=sim.pk).update(data_remaining=0, data_status=2)
-    before = Sim.objects.get(pk=sim.pk).lifetime_end
-    response = mgmt("post", "/v1/sims/extension", {"iccids": [sim.iccid]})
-    assert_matches(response, V1, "/v1/sims/extension")
-    assert response.status_code == 201
-    sim.refresh_from_db()
-    assert sim.lifetime_end > before and sim.data_remaining == 500 * MB
-
-
-@pytest.mark.parametrize(
-    ("body", "status", "field"),
-    [
-        ({"iccids": []}, 400, "iccids"),
-        ({"iccids": ["8988228000000999999"]}, 404, "iccids"),
-        ({"iccids": "nope"}, 400, "iccids"),
-        ({"productId": 1001}, 400, "iccids"),
-    ],
-)
-def test_bad_extensions_change_nothing(mgmt, fleet, body, status, field):
-    before = state()
-    response = mgmt("post", "/v1/sims/extension", body)
-    assert response.status_code == status and response.json()["field"] == field
-    assert state() == before
-
-
-def test_extension_keeps_the_product(mgmt, fleet):
-    before = state()
-    response = mgmt("post", "/v1/sims/extension", {"iccids": [fleet.sim.iccid], "productId": 1001})
-    assert response.status_code == 400 and response.json()["field"] == "productId"
-    assert state() == before
-
-
 # Tenancy, authentication, errors
 
 SIM_ROUTES = [

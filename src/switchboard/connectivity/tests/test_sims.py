@@ -105,22 +105,6 @@ def test_reset_is_an_event_for_the_aaa(owner, fleet):
     assert OutboxEvent.objects.filter(type="connectivity.sim.connection_reset").count() == 1
 
 
-def test_lifetime_extension_renews_volume(owner, fleet):
-    Sim.objects.filter(pk=fleet.sim.pk).update(data_remaining=0, data_status=QuotaStatus.EXHAUSTED)
-    before = Sim.objects.get(pk=fleet.sim.pk).lifetime_end
-    [sim] = services.sims_extend_lifetime(principal=owner, iccids=[fleet.sim.iccid])
-    assert sim.lifetime_end.year == before.year + 10
-    assert (sim.data_remaining, sim.data_status) == (sim.plan.data_bytes, QuotaStatus.AVAILABLE)
-    with pytest.raises(PermissionDenied):  # extension is a purchase
-        services.sims_extend_lifetime(principal=principal_for_membership(fleet_user(fleet)), iccids=[sim.iccid])
-
-
-def fleet_user(fleet):
-    from switchboard.tenancy.models import Membership
-
-    return Membership.objects.get(organisation_id=fleet.sim.organisation_id, role="user")
-
-
 def test_list_filters_and_search(owner, fleet, world):
     SimFactory(organisation_id=world.customer.pk, label="Cold store", data_remaining=0, data_status=2)
     everything = selectors.sims_list(principal=owner)

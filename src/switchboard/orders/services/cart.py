@@ -1,0 +1,246 @@
+"""The cart: lines collected before an order, each option tied to its parent line or to an active contract.
+
+Nothing here refuses a line for what it still lacks (a parent, stock): the cart page lists those problems, and
+only placing the order refuses them. What can never work (an unknown product, a top-up without SIMs) is refused
+at once.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from switchboard.catalog import selectors as catalog
+from switchboard.catalog.contracts import ProductRef
+from switchboard.core.errors import NotFound, ValidationFailed
+from switchboard.core.principal import Permission, Principal
+from switchboard.tenancy import selectors as tenancy
+from switchboard.tenancy import services as tenancy_services
+from switchboard.tenancy.contracts import AddressData
+
+from ..contracts import ContractStatus
+from ..models import Cart, CartLine, Contract, Order
+from ..selectors import order_get
+from .placing import Item, existing_order, place
+
+
+def cart_of(principal: Principal, *, create: bool = False) -> Cart | None:
+    """The caller's own cart: a person's, or an API client's."""
+    principal.require(Permission.ORDERS_CREATE)
+    user_id = principal.user_id
+    api_client_id = None if user_id is not None else principal.actor_id
+    keys = {"organisation_id": principal.organisation_id, "user_id": user_id, "api_client_id": api_client_id}
+    if create:
+        cart, _created = Cart.objects.get_or_create(**keys)
+        return cart
+    return Cart.objects.filter(**keys).first()
+
+
+def _quantity(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100_000:
+        raise ValidationFailed(_("Enter a quantity between 1 and 100000."), field="quantity")
+    return value
+
+
+def _term(value: object, product: ProductRef) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 240:
+        raise ValidationFailed(_("Enter a term between 0 and 240 months."), field="term_months")
+    if value < product.min_term_months:
+        raise ValidationFailed(
+            _("The minimum term of %(name)s is %(n)s months.") % {"name": product.name, "n": product.min_term_months},
+            field="term_months",
+            code="term_too_short",
+        )
+    return value
+
+
+def _line(principal: Principal, line_id: object) -> CartLine:
+    cart = cart_of(principal)
+    try:
+        line = cart.lines.select_for_update().filter(pk=int(line_id)).first() if cart else None  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        line = None
+    if line is None:
+        raise NotFound(_("This line is not in your cart."), field="line_id", code="cart_line_not_found")
+    return line
+
+
+@transaction.atomic
+def cart_add(
+    *,
+    principal: Principal,
+    product_id: object,
+    quantity: object = 1,
+    term_months: object = None,
+    parent_line_id: object = None,
+    parent_contract_id: object = None,
+) -> CartLine:
+    """Add a product. An option names its parent here; for an option only the quantity is chosen, since it runs
+    as long as its parent."""
+    product = catalog.product_for(organisation_id=principal.organisation_id, product_id=product_id)
+    if product.type.for_sims:
+        raise ValidationFailed(
+            _("%(name)s is ordered for SIMs: choose them under My SIMs or on the SIM's page.") % {"name": product.name},
+            field="product_id",
+            code="ordered_for_sims",
+        )
+    cart = cart_of(principal, create=True)
+    line = CartLine(cart=cart, product_id=product.id, quantity=_quantity(quantity))
+    if product.is_option:
+        if term_months is not None:
+            raise ValidationFailed(
+                _("An option runs as long as the product it is added to; it has no term of its own."),
+                field="term_months",
+                code="option_term",
+            )
+        if parent_line_id not in (None, ""):
+            line.parent_line = _line(principal, parent_line_id)
+        elif parent_contract_id not in (None, ""):
+            line.parent_contract = _contract(principal, parent_contract_id)
+    else:
+        line.term_months = _term(term_months, product)
+    line.save()
+    return line
+
+
+def _contract(principal: Principal, contract_id: object) -> Contract:
+    try:
+        contract = Contract.objects.filter(
+            pk=int(contract_id),  # type: ignore[call-overload]
+            organisation_id=principal.organisation_id,
+            status=ContractStatus.ACTIVE,
+        ).first()
+    except (TypeError, ValueError):
+        contract = None
+    if contract is None:
+        raise NotFound(_("Contract not found."), field="parent_contract_id", code="contract_not_found")
+    return contract
+
+
+@transaction.atomic
+def cart_update(*, principal: Principal, line_id: object, quantity: object) -> CartLine:
+    line = _line(principal, line_id)
+    line.quantity = _quantity(quantity)
+    line.save(update_fields=["quantity", "updated_at"])
+    return line
+
+
+@transaction.atomic
+def cart_remove(*, principal: Principal, line_id: object) -> None:
+    """Remove a line and the options that hang on it."""
+    _line(principal, line_id).delete()
+
+
+@transaction.atomic
+def contract_reorder(*, principal: Principal, contract_id: object) -> CartLine:
+    """ "Nachbestellung": the contract's product again, with the same term and price, into the cart."""
+    contract = _contract(principal, contract_id)
+    catalog.product_for(organisation_id=principal.organisation_id, product_id=contract.product_id)  # still sold?
+    cart = cart_of(principal, create=True)
+    return CartLine.objects.create(
+        cart=cart,
+        product_id=contract.product_id,
+        quantity=contract.quantity,
+        term_months=contract.min_term_months,
+        parent_contract=contract.parent
+        if contract.parent and contract.parent.status == ContractStatus.ACTIVE
+        else None,
+        one_time_net=contract.one_time_net,
+        recurring_net=contract.recurring_net,
+    )
+
+
+@transaction.atomic
+def order_reorder(*, principal: Principal, order_number: object) -> list[CartLine]:
+    """The dashboard's reorder button: the goods and contracts of an earlier order into the cart again."""
+    order = order_get(principal=principal, order_number=order_number)
+    cart = cart_of(principal, create=True)
+    added: dict[int, CartLine] = {}
+    lines = order.lines.order_by("position")
+    for line in sorted(lines, key=lambda line: line.parent_line_id is not None):  # parents before their options
+        product = catalog.product_for(organisation_id=principal.organisation_id, product_id=line.product_id)
+        if product.type.for_sims:
+            continue
+        added[line.pk] = CartLine.objects.create(
+            cart=cart,
+            product_id=line.product_id,
+            quantity=line.quantity,
+            term_months=None if product.is_option else line.term_months,
+            parent_line=added.get(line.parent_line_id),
+            parent_contract=line.parent_contract,
+        )
+    if not added:
+        raise ValidationFailed(_("Nothing in this order can be ordered again."), field="order_number")
+    return list(added.values())
+
+
+def items_of(principal: Principal, lines: list[CartLine]) -> list[Item]:
+    """The cart's lines as order items; a withdrawn product raises, naming it."""
+    index = {line.pk: i for i, line in enumerate(lines)}
+    return [
+        Item(
+            product=catalog.product_for(organisation_id=principal.organisation_id, product_id=line.product_id),
+            quantity=line.quantity,
+            term_months=line.term_months,
+            parent=index.get(line.parent_line_id),
+            parent_contract_id=line.parent_contract_id,
+            one_time_net=line.one_time_net,
+            recurring_net=line.recurring_net,
+        )
+        for line in lines
+    ]
+
+
+def _shipping(principal: Principal, address_id: object, new_address: AddressData | None):
+    if new_address is not None:
+        return tenancy_services.address_create(principal=principal, data=new_address)  # kept for next time
+    if address_id in (None, ""):
+        return None
+    try:
+        return tenancy.address_get(principal=principal, address_id=int(address_id))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise NotFound(_("Address not found."), field="address_id") from None
+
+
+@transaction.atomic
+def cart_order(
+    *,
+    principal: Principal,
+    address_id: object = None,
+    new_address: AddressData | None = None,
+    customer_reference: str = "",
+    idempotency_key: str = "",
+    payment_method: object = None,
+) -> Order:
+    """ "Beauftragen": the cart becomes an order and is emptied."""
+    earlier = existing_order(principal, idempotency_key.strip())
+    if earlier is not None:  # a retry of an order placed already: the cart has moved on
+        return earlier
+    cart = cart_of(principal)
+    lines = list(cart.lines.order_by("pk")) if cart else []
+    order = place(
+        principal,
+        items_of(principal, lines),
+        shipping_address=_shipping(principal, address_id, new_address),
+        customer_reference=customer_reference,
+        idempotency_key=idempotency_key,
+        payment_method=payment_method,
+        field_prefix="lines",
+    )
+    if cart:
+        cart.lines.all().delete()
+    return order
+
+
+def cart_total(items: list[Item]) -> tuple[Decimal, Decimal]:
+    """One-time and monthly net of the cart, as the order would charge them."""
+    one_time = monthly = Decimal(0)
+    for item in items:
+        price = item.product.price
+        one_time += (price.one_time_net if item.one_time_net is None else item.one_time_net) * item.quantity
+        monthly += (price.recurring_net if item.recurring_net is None else item.recurring_net) * item.quantity
+    return one_time, monthly

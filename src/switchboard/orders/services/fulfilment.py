@@ -1,0 +1,139 @@
+"""Fulfilment: what an order does once the operator ships it (goods, contracts) or at once (top-ups,
+extensions), and cancellation. Each is one transaction: a SIM short in stock leaves the order as it was."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from dateutil.relativedelta import relativedelta
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from switchboard.catalog import selectors as catalog
+from switchboard.catalog import services as catalog_services
+from switchboard.catalog.contracts import ProductType
+from switchboard.connectivity import services as sims
+from switchboard.connectivity.contracts import SimRef
+from switchboard.core import validation as v
+from switchboard.core.errors import Conflict
+from switchboard.core.principal import Principal
+from switchboard.events.services import audit_record, emit
+
+from ..contracts import OrderStatus
+from ..models import Contract, Order, OrderLine, OrderSim
+from . import invoices
+from ._common import next_number, operator_order
+
+
+def _affected(order: Order, refs: list[SimRef]) -> None:
+    OrderSim.objects.bulk_create(
+        [OrderSim(order=order, sim_id=r.id, iccid=r.iccid, label=r.label, imsi=r.imsi, msisdn=r.msisdn) for r in refs],
+        ignore_conflicts=True,
+    )
+
+
+def _contract(line: OrderLine, at: datetime) -> Contract:
+    parent = line.parent_contract
+    if parent is None and line.parent_line_id is not None:
+        parent = Contract.objects.filter(order_line_id=line.parent_line_id).first()
+    started = timezone.localdate(at)
+    return Contract.objects.create(
+        number=f"V-{next_number('contract')}",
+        organisation_id=line.order.organisation_id,
+        product_id=line.product_id,
+        product_name=line.product_name,
+        product_type=line.product_type,
+        quantity=line.quantity,
+        started_on=started,
+        min_term_months=line.term_months,
+        ends_on=started + relativedelta(months=line.term_months) if line.term_months else None,
+        parent=parent,
+        order_line=line,
+        one_time_net=line.one_time_net,
+        recurring_net=line.recurring_net,
+        currency=line.order.currency,
+    )
+
+
+def _fulfil_line(order: Order, line: OrderLine, at: datetime) -> None:
+    kind = ProductType(line.product_type)
+    product = catalog.product_for(organisation_id=order.organisation_id, product_id=line.product_id, withdrawn_too=True)
+    if kind == ProductType.SIM_CARD:
+        count = line.quantity * max(product.package_size, 1)
+        _affected(
+            order,
+            sims.sims_deliver(organisation_id=order.organisation_id, form_factor=product.form_factor, count=count),
+        )
+    elif kind == ProductType.DEVICE:
+        line.serial_numbers = catalog_services.devices_hand_out(
+            product_id=line.product_id, count=line.quantity, organisation_id=order.organisation_id, order_id=order.pk
+        )
+        line.save(update_fields=["serial_numbers"])
+    elif kind in (ProductType.DATA_TOPUP, ProductType.SMS_TOPUP):
+        _affected(order, sims.sims_top_up(sim_ids=line.sim_ids, data_bytes=product.data_bytes, sms=product.sms))
+    elif kind == ProductType.LIFETIME_EXTENSION:
+        _affected(order, sims.sims_extend(sim_ids=line.sim_ids))
+    elif kind.makes_contract:
+        _contract(line, at)
+
+
+def fulfil(order: Order, at: datetime) -> None:
+    """Deliver every line, then invoice; the caller holds the transaction."""
+    lines = order.lines.select_related("parent_contract", "order").order_by("position")
+    for line in sorted(lines, key=lambda line: line.parent_line_id is not None):  # parents before their options
+        _fulfil_line(order, line, at)
+    order.status = OrderStatus.COMPLETED
+    order.completed_at = at
+    order.save(update_fields=["status", "completed_at", "updated_at"])
+    invoices.invoice_issue(order)
+    emit("orders.order.completed", organisation_id=order.organisation_id, payload={"order_id": order.pk})
+
+
+def _in_preparation(order: Order) -> None:
+    if order.status != OrderStatus.IN_PREPARATION:
+        raise Conflict(
+            _("Order %(number)s is %(status)s already.") % {"number": order.number, "status": order.order_status.label},
+            field="status",
+            code="order_closed",
+        )
+
+
+@transaction.atomic
+def order_complete(*, principal: Principal, order_number: object) -> Order:
+    """The operator has shipped the goods: SIMs leave the stock for the customer, contracts start, the invoice is
+    written."""
+    order = operator_order(principal, order_number, lock=True)
+    _in_preparation(order)
+    fulfil(order, timezone.now())
+    audit_record(
+        principal=principal,
+        action="order.completed",
+        object_type="order",
+        object_id=order.pk,
+        object_repr=str(order.number),
+        before={"status": OrderStatus.IN_PREPARATION},
+        after={"status": order.status},
+    )
+    return order
+
+
+@transaction.atomic
+def order_cancel(*, principal: Principal, order_number: object, reason: str) -> Order:
+    order = operator_order(principal, order_number, lock=True)
+    _in_preparation(order)
+    order.cancel_reason = v.text(reason, field="reason", max_length=1000)
+    order.status = OrderStatus.CANCELLED
+    order.cancelled_at = timezone.now()
+    order.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
+    audit_record(
+        principal=principal,
+        action="order.cancelled",
+        object_type="order",
+        object_id=order.pk,
+        object_repr=str(order.number),
+        before={"status": OrderStatus.IN_PREPARATION},
+        after={"status": order.status, "reason": order.cancel_reason},
+    )
+    emit("orders.order.cancelled", organisation_id=order.organisation_id, payload={"order_id": order.pk})
+    return order
