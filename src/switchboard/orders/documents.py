@@ -28,6 +28,7 @@ from switchboard.tenancy.contracts import Issuer
 
 from .contracts import DocumentKind
 from .models import Document, Order
+from .rules import line_net
 
 MARGIN = 20 * mm
 FRAME_PADDING = 6  # reportlab's default inside the page margins, on either side
@@ -136,7 +137,6 @@ def _tight() -> list[tuple]:
 
 
 def _lines_table(order: Order, styles: dict[str, ParagraphStyle]) -> Table:
-    from .services.placing import line_net  # the services import this module: import when rendering
 
     currency = order.currency
     header = [_("Pos."), _("Product"), _("Qty"), _("One-time"), _("Monthly"), _("Net"), _("VAT")]

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from decimal import Decimal
+
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
+from switchboard.catalog import selectors as catalog
+from switchboard.catalog.contracts import PHYSICAL_TYPES, ProductRef
 from switchboard.core.errors import NotFound
 from switchboard.core.principal import Permission, Principal
 from switchboard.tenancy import selectors as tenancy
 
 from .contracts import ContractStatus, OrderStatus
-from .models import AutoTopUp, Contract, Document, Order, OrderLine, OrderSim
-from .services._common import order_not_found, require_operator
+from .models import AutoTopUp, Cart, CartLine, Contract, Document, Order, OrderLine, OrderSim
+from .rules import Item, Problem, check, term_of
+from .services._common import money, order_not_found, require_operator
 
 
 def _orders(principal: Principal) -> QuerySet[Order]:
@@ -83,3 +89,140 @@ def auto_top_up_of(*, principal: Principal) -> dict:
     rows = AutoTopUp.objects.filter(organisation_id=principal.organisation_id).values_list("sim_id", flat=True)
     sims = set(rows)
     return {"all": None in sims, "sim_ids": sorted(pk for pk in sims if pk is not None)}
+
+
+def cart_keys(principal: Principal) -> dict:
+    """Whose cart: a person's, or an API client's (never shared between them)."""
+    principal.require(Permission.ORDERS_CREATE)
+    user_id = principal.user_id
+    api_client_id = None if user_id is not None else principal.actor_id
+    return {"organisation_id": principal.organisation_id, "user_id": user_id, "api_client_id": api_client_id}
+
+
+def cart_get(*, principal: Principal) -> Cart | None:
+    return Cart.objects.filter(**cart_keys(principal)).first()
+
+
+@dataclass
+class CartRow:
+    """A cart line as it would be ordered: unit prices, the term it would run, what stands in its way."""
+
+    line: CartLine
+    position: int  # its index in the cart, as refusals name it: lines[position]
+    product: ProductRef | None  # None: withdrawn since it was put in the cart
+    problems: list[Problem] = field(default_factory=list)
+    term: int | None = None
+    one_time: Decimal = Decimal(0)
+    monthly: Decimal = Decimal(0)
+
+    @property
+    def one_time_total(self) -> Decimal:
+        return self.one_time * self.line.quantity
+
+    @property
+    def monthly_total(self) -> Decimal:
+        return self.monthly * self.line.quantity
+
+    @property
+    def net(self) -> Decimal:
+        """What the order charges for it: the one-time charges and the first month."""
+        return self.one_time_total + self.monthly_total
+
+
+@dataclass
+class CartView:
+    rows: list[CartRow]
+    items: list[Item]  # the rows still offered, as an order would take them
+    currency: str
+    one_time_net: Decimal
+    monthly_net: Decimal
+    one_time_vat_exact: Decimal  # rounded once, for the total, as the order rounds it
+    monthly_vat_exact: Decimal
+
+    @property
+    def one_time_vat(self) -> Decimal:
+        return money(self.one_time_vat_exact)
+
+    @property
+    def monthly_vat(self) -> Decimal:
+        return money(self.monthly_vat_exact)
+
+    @property
+    def net(self) -> Decimal:
+        """What the order charges: the one-time charges and the first month."""
+        return self.one_time_net + self.monthly_net
+
+    @property
+    def vat(self) -> Decimal:
+        return money(self.one_time_vat_exact + self.monthly_vat_exact)
+
+    @property
+    def gross(self) -> Decimal:
+        return self.net + self.vat
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [problem for row in self.rows for problem in row.problems]
+
+    @property
+    def can_order(self) -> bool:
+        return bool(self.rows) and not self.problems
+
+    @property
+    def needs_address(self) -> bool:
+        return any(item.product.type in PHYSICAL_TYPES for item in self.items)
+
+
+def cart_view(*, principal: Principal) -> CartView:
+    """The caller's cart priced and checked exactly as placing it would: the same `check`, the same terms and
+    amounts. A product withdrawn since is a problem of its line instead of hiding the rest of the cart."""
+    cart = cart_get(principal=principal)
+    lines = list(cart.lines.select_related("parent_contract").order_by("pk")) if cart else []
+    rows = [CartRow(line, position, _offered(principal, line.product_id)) for position, line in enumerate(lines)]
+    offered = [row for row in rows if row.product is not None]
+    index = {row.line.pk: i for i, row in enumerate(offered)}
+    items = [
+        Item(
+            product=row.product,
+            quantity=row.line.quantity,
+            term_months=row.line.term_months,
+            parent=index.get(row.line.parent_line_id),
+            parent_contract_id=row.line.parent_contract_id,
+            one_time_net=row.line.one_time_net,
+            recurring_net=row.line.recurring_net,
+        )
+        for row in offered
+    ]
+    for row in rows:
+        if row.product is None:
+            message = _("This product is no longer offered: remove it from the cart.")
+            row.problems.append(Problem(row.position, message, "product_id"))
+    for problem in check(principal, items) if items else []:
+        row = offered[problem.index]
+        row.problems.append(Problem(row.position, problem.message, problem.field))
+    contracts = {row.line.parent_contract_id: row.line.parent_contract for row in offered if row.line.parent_contract}
+    sums = {"one_time": [Decimal(0), Decimal(0)], "monthly": [Decimal(0), Decimal(0)]}
+    for i, (row, item) in enumerate(zip(offered, items, strict=True)):
+        price = item.product.price
+        row.term = term_of(items, i, contracts)
+        row.one_time = price.one_time_net if item.one_time_net is None else item.one_time_net
+        row.monthly = price.recurring_net if item.recurring_net is None else item.recurring_net
+        for kind, amount in (("one_time", row.one_time_total), ("monthly", row.monthly_total)):
+            sums[kind][0] += amount
+            sums[kind][1] += amount * price.vat_rate / 100
+    return CartView(
+        rows=rows,
+        items=items,
+        currency=items[0].product.price.currency if items else "EUR",
+        one_time_net=money(sums["one_time"][0]),
+        monthly_net=money(sums["monthly"][0]),
+        one_time_vat_exact=sums["one_time"][1],
+        monthly_vat_exact=sums["monthly"][1],
+    )
+
+
+def _offered(principal: Principal, product_id: int) -> ProductRef | None:
+    try:
+        return catalog.product_for(organisation_id=principal.organisation_id, product_id=product_id)
+    except NotFound:
+        return None

@@ -244,4 +244,3 @@ def test_a_gateway_that_never_answers_gets_three_attempts_then_the_failure_is_sh
     _wait_for(radius, lambda: Disconnect.objects.filter(status=Disconnect.Status.FAILED).exists(), seconds=20)
     assert radius.db(lambda: Disconnect.objects.get().attempts) == 3
     assert SimEvent.objects.get(sim=sim, type=SimEventType.SESSION_DISCONNECTED).detail["outcome"] == "failed"
-

@@ -14,131 +14,54 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from switchboard.catalog import selectors as catalog
 from switchboard.catalog.contracts import ProductRef
-from switchboard.core.errors import NotFound
 from switchboard.core.principal import Principal
 
 from .. import selectors
 from ..contracts import DocumentKind, OrderType
-from ..services import Item, check
-from ..services import cart as cart_services
 from ..services._common import money
 
 # The native API
 
 
-def _line_net(item: Item) -> tuple[Decimal, Decimal, Decimal]:
-    """Unit prices and the line's share of the order (one-time charges and the first month), as `place` prices it."""
-    price = item.product.price
-    one_time = price.one_time_net if item.one_time_net is None else item.one_time_net
-    recurring = price.recurring_net if item.recurring_net is None else item.recurring_net
-    return one_time, recurring, (one_time + recurring) * item.quantity
+def _problem(problem) -> dict[str, str]:
+    return {"field": f"lines[{problem.index}].{problem.field}", "message": problem.message}
 
 
-def cart_view(principal: Principal) -> dict[str, Any]:
-    """The caller's cart with prices, totals and every problem; a withdrawn product shows as a problem of its line
-    instead of hiding the rest of the cart."""
-    cart = cart_services.cart_of(principal)
-    lines = list(cart.lines.order_by("pk")) if cart else []
-    products: dict[int, ProductRef] = {}
-    withdrawn: set[int] = set()
-    for line in lines:
-        if line.product_id not in products and line.product_id not in withdrawn:
-            try:
-                products[line.product_id] = catalog.product_for(
-                    organisation_id=principal.organisation_id, product_id=line.product_id
-                )
-            except NotFound:
-                withdrawn.add(line.product_id)
-    orderable = [(position, line) for position, line in enumerate(lines) if line.product_id in products]
-    index = {line.pk: i for i, (_position, line) in enumerate(orderable)}
-    items = [
-        Item(
-            product=products[line.product_id],
-            quantity=line.quantity,
-            term_months=line.term_months,
-            parent=index.get(line.parent_line_id),
-            parent_contract_id=line.parent_contract_id,
-            one_time_net=line.one_time_net,
-            recurring_net=line.recurring_net,
-        )
-        for _position, line in orderable
-    ]
-    per_line: dict[int, list[dict]] = {position: [] for position in range(len(lines))}
-    for position, line in enumerate(lines):
-        if line.product_id in withdrawn:
-            message = _("Product %(id)s is no longer offered; remove it from the cart.") % {"id": line.product_id}
-            per_line[position].append({"field": f"lines[{position}].product_id", "message": message})
-    for problem in check(principal, items) if items else []:
-        position = orderable[problem.index][0]
-        per_line[position].append({"field": f"lines[{position}].{problem.field}", "message": problem.message})
-
-    out_lines = []
-    one_time_total = monthly_total = total_net = total_vat = Decimal(0)
-    by_position = dict(orderable)
-    item_of = {position: items[i] for i, (position, _line) in enumerate(orderable)}
-    for position, line in enumerate(lines):
-        item = item_of.get(position)
-        if item is None:
-            out_lines.append(_withdrawn_line(line, per_line[position]))
-            continue
-        one_time, recurring, net = _line_net(item)
-        one_time_total += one_time * item.quantity
-        monthly_total += recurring * item.quantity
-        total_net += net
-        total_vat += net * item.product.price.vat_rate / 100
-        out_lines.append(
-            {
-                "id": by_position[position].pk,
-                "product_id": item.product.id,
-                "product_name": item.product.name,
-                "product_type": item.product.type.value,
-                "quantity": line.quantity,
-                "term_months": line.term_months,
-                "min_term_months": item.product.min_term_months,
-                "parent_line_id": line.parent_line_id,
-                "parent_contract_id": line.parent_contract_id,
-                "one_time_net": one_time,
-                "recurring_net": recurring,
-                "vat_rate": item.product.price.vat_rate,
-                "currency": item.product.price.currency,
-                "line_net": money(net),
-                "problems": per_line[position],
-            }
-        )
-    problems = [problem for position in range(len(lines)) for problem in per_line[position]]
-    net, vat = money(total_net), money(total_vat)
-    return {
-        "lines": out_lines,
-        "problems": problems,
-        "can_order": bool(lines) and not problems,
-        "currency": items[0].product.price.currency if items else "EUR",
-        "one_time_net": money(one_time_total),
-        "monthly_net": money(monthly_total),
-        "total_net": net,
-        "total_vat": vat,
-        "total_gross": net + vat,
-    }
-
-
-def _withdrawn_line(line, problems: list[dict]) -> dict[str, Any]:
+def _cart_line(row: selectors.CartRow) -> dict[str, Any]:
+    line, product = row.line, row.product
     return {
         "id": line.pk,
         "product_id": line.product_id,
-        "product_name": _("Product %(id)s") % {"id": line.product_id},
-        "product_type": "",
+        "product_name": product.name if product else _("Product %(id)s") % {"id": line.product_id},
+        "product_type": product.type.value if product else "",
         "quantity": line.quantity,
         "term_months": line.term_months,
-        "min_term_months": 0,
+        "min_term_months": product.min_term_months if product else 0,
         "parent_line_id": line.parent_line_id,
         "parent_contract_id": line.parent_contract_id,
-        "one_time_net": Decimal(0),
-        "recurring_net": Decimal(0),
-        "vat_rate": Decimal(0),
-        "currency": "",
-        "line_net": Decimal(0),
-        "problems": problems,
+        "one_time_net": row.one_time,
+        "recurring_net": row.monthly,
+        "vat_rate": product.price.vat_rate if product else Decimal(0),
+        "currency": product.price.currency if product else "",
+        "line_net": money(row.net),
+        "problems": [_problem(problem) for problem in row.problems],
+    }
+
+
+def cart_view(principal: Principal) -> dict[str, Any]:
+    """The caller's cart with prices, totals and every problem, under the field names an order would refuse."""
+    view = selectors.cart_view(principal=principal)
+    return {
+        "lines": [_cart_line(row) for row in view.rows],
+        "problems": [_problem(problem) for problem in view.problems],
+        "can_order": view.can_order,
+        "currency": view.currency,
+        "one_time_net": view.one_time_net,
+        "monthly_net": view.monthly_net,
+        "total_net": view.net,
+        "total_vat": view.vat,
+        "total_gross": view.gross,
     }
 
 

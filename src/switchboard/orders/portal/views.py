@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from contextlib import suppress
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -25,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from switchboard.catalog import selectors as catalog
-from switchboard.catalog.contracts import PHYSICAL_TYPES, ProductRef, ProductType
+from switchboard.catalog.contracts import ProductRef, ProductType
 from switchboard.core.errors import DomainError, NotFound, PermissionDenied
 from switchboard.core.paging import paginate
 from switchboard.core.portal import requires
@@ -34,15 +32,12 @@ from switchboard.tenancy import selectors as tenancy
 
 from .. import documents, selectors, services
 from ..contracts import ORDER_STATUS_LABELS, OrderStatus
-from ..models import CartLine, Document
-from ..services.cart import cart_of, items_of
-from ..services.placing import Item, term_of
+from ..models import Document
 from ..templatetags.orders_tags import TOPUP_TYPES
 from .forms import CancelForm, CartAddForm, CheckoutForm, CorrectionForm, QuantityForm, SimOrderForm, idempotency_key
 
 PAGE_SIZE = 25
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CENT = Decimal("0.01")
 # Service errors that name a field the form calls differently.
 FIELD_ALIASES = {
     "parent_line_id": "parent",
@@ -141,95 +136,47 @@ def _nested(rows: list, parent_of: Callable[[Any], int | None]) -> list[tuple[An
 
 
 @dataclass
-class CartRow:
-    line: CartLine
-    product: ProductRef | None  # None: no longer offered
+class CartRowView:
+    """A priced and checked cart line (`selectors.CartRow`) where the page shows it: under its parent, with its
+    quantity form."""
+
+    row: selectors.CartRow
     depth: int
-    term: int | None = None
-    one_time: Decimal = Decimal(0)
-    monthly: Decimal = Decimal(0)
-    problems: list[str] = field(default_factory=list)
-    form: forms.Form | None = None
+    form: forms.Form
 
-    @property
-    def one_time_total(self) -> Decimal:
-        return self.one_time * self.line.quantity
-
-    @property
-    def monthly_total(self) -> Decimal:
-        return self.monthly * self.line.quantity
+    def __getattr__(self, name: str):
+        return getattr(self.row, name)
 
 
-def _vat(net: Decimal, rate: Decimal) -> Decimal:
-    return net * rate / 100
-
-
-def _totals(items: list[Item]) -> list[dict]:
+def _totals(view: selectors.CartView) -> list[dict]:
     """One-time and monthly charges, and what the order itself charges (one-time plus the first month)."""
-    sums = {"one_time": [Decimal(0), Decimal(0)], "monthly": [Decimal(0), Decimal(0)]}
-    for item in items:
-        price = item.product.price
-        one_time = (price.one_time_net if item.one_time_net is None else item.one_time_net) * item.quantity
-        monthly = (price.recurring_net if item.recurring_net is None else item.recurring_net) * item.quantity
-        sums["one_time"][0] += one_time
-        sums["one_time"][1] += _vat(one_time, price.vat_rate)
-        sums["monthly"][0] += monthly
-        sums["monthly"][1] += _vat(monthly, price.vat_rate)
-    rows = [
-        (_("One-time"), *sums["one_time"]),
-        (_("Monthly"), *sums["monthly"]),
-        (
-            _("Charged with the order (one-time and first month)"),
-            sums["one_time"][0] + sums["monthly"][0],
-            sums["one_time"][1] + sums["monthly"][1],
-        ),
+    return [
+        {"label": _("One-time"), "net": view.one_time_net, "vat": view.one_time_vat},
+        {"label": _("Monthly"), "net": view.monthly_net, "vat": view.monthly_vat},
+        {"label": _("Charged with the order (one-time and first month)"), "net": view.net, "vat": view.vat},
     ]
-    result = []
-    for label, net, vat in rows:
-        net, vat = net.quantize(CENT, ROUND_HALF_UP), vat.quantize(CENT, ROUND_HALF_UP)
-        result.append({"label": label, "net": net, "vat": vat, "gross": net + vat})
-    return result
 
 
 def _cart_state(principal: Principal, line_forms: dict[int, forms.Form] | None = None) -> dict:
-    """The cart as the page shows it: lines with prices and terms, what stands in the way of each, totals."""
-    cart = cart_of(principal)
-    lines = list(cart.lines.select_related("parent_contract").order_by("pk")) if cart else []
-    products: dict[int, ProductRef] = {}
-    for line in lines:
-        with suppress(NotFound):  # withdrawn since it was put in the cart: listed, to be removed
-            products[line.pk] = catalog.product_for(
-                organisation_id=principal.organisation_id, product_id=line.product_id
-            )
-    orderable = [line for line in lines if line.pk in products]
-    items = items_of(principal, orderable)
-    position = {line.pk: index for index, line in enumerate(orderable)}
-    problems: dict[int, list[str]] = defaultdict(list)
-    for problem in services.check(principal, items):
-        problems[orderable[problem.index].pk].append(problem.message)
-    contracts = {line.parent_contract_id: line.parent_contract for line in orderable if line.parent_contract_id}
+    view = selectors.cart_view(principal=principal)
     forms_given = line_forms or {}
-    rows = []
-    for line, depth in _nested(lines, lambda line: line.parent_line_id):
-        row = CartRow(line=line, product=products.get(line.pk), depth=depth, problems=problems[line.pk])
-        row.form = forms_given.get(line.pk) or QuantityForm(
-            initial={"quantity": line.quantity}, auto_id=f"id_line{line.pk}_%s"
+    by_line = {row.line.pk: row for row in view.rows}
+    rows = [
+        CartRowView(
+            row=by_line[line.pk],
+            depth=depth,
+            form=forms_given.get(line.pk)
+            or QuantityForm(initial={"quantity": line.quantity}, auto_id=f"id_line{line.pk}_%s"),
         )
-        if row.product is None:
-            row.problems.append(_("This product is no longer offered: remove it from the cart."))
-        else:
-            item = items[position[line.pk]]
-            price = row.product.price
-            row.term = term_of(items, position[line.pk], contracts)
-            row.one_time = price.one_time_net if item.one_time_net is None else item.one_time_net
-            row.monthly = price.recurring_net if item.recurring_net is None else item.recurring_net
-        rows.append(row)
+        for line, depth in _nested([row.line for row in view.rows], lambda line: line.parent_line_id)
+    ]
+    totals = [{**total, "gross": total["net"] + total["vat"]} for total in _totals(view)]
     return {
         "rows": rows,
-        "problem_count": sum(len(row.problems) for row in rows),
-        "totals": _totals(items),
-        "currency": items[0].product.price.currency if items else "EUR",
-        "needs_address": any(item.product.type in PHYSICAL_TYPES for item in items),
+        "problem_count": len(view.problems),
+        "totals": totals,
+        "currency": view.currency,
+        "needs_address": view.needs_address,
     }
 
 
@@ -239,7 +186,7 @@ def _orderable_products(principal: Principal) -> list[ProductRef]:
     return [product for product in products if not product.type.for_sims]
 
 
-def _parents(principal: Principal, rows: list[CartRow], products: list[ProductRef]) -> list:
+def _parents(principal: Principal, rows: list[CartRowView], products: list[ProductRef]) -> list:
     """What an option can be added to: a fitting line of the cart, or an active contract."""
     wanted = {kind for product in products for kind in product.parent_types}
     in_cart = [

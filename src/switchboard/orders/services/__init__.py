@@ -1,11 +1,12 @@
 """Writes of the orders context: cart, placing, top-ups, fulfilment, documents, auto top-up."""
 
+from ..rules import Item, Problem, check
 from .autotopup import auto_top_up_run, auto_top_up_set
 from .cart import cart_add, cart_order, cart_remove, cart_update, contract_reorder, order_reorder
 from .direct import Wanted, order_create
 from .fulfilment import order_cancel, order_complete
 from .invoices import correction_issue
-from .placing import Item, Problem, check, place
+from .placing import place
 from .topups import extension_order, topup_order
 
 __all__ = [

@@ -15,27 +15,24 @@ from django.utils.translation import gettext as _
 from switchboard.catalog import selectors as catalog
 from switchboard.catalog.contracts import ProductRef
 from switchboard.core.errors import NotFound, ValidationFailed
-from switchboard.core.principal import Permission, Principal
+from switchboard.core.principal import Principal
 from switchboard.tenancy import selectors as tenancy
 from switchboard.tenancy import services as tenancy_services
 from switchboard.tenancy.contracts import AddressData
 
 from ..contracts import ContractStatus
 from ..models import Cart, CartLine, Contract, Order
-from ..selectors import order_get
-from .placing import Item, existing_order, place
+from ..rules import Item
+from ..selectors import cart_get, cart_keys, order_get
+from .placing import existing_order, place
 
 
 def cart_of(principal: Principal, *, create: bool = False) -> Cart | None:
-    """The caller's own cart: a person's, or an API client's."""
-    principal.require(Permission.ORDERS_CREATE)
-    user_id = principal.user_id
-    api_client_id = None if user_id is not None else principal.actor_id
-    keys = {"organisation_id": principal.organisation_id, "user_id": user_id, "api_client_id": api_client_id}
+    """The caller's own cart, made at the first line when `create`."""
     if create:
-        cart, _created = Cart.objects.get_or_create(**keys)
+        cart, _created = Cart.objects.get_or_create(**cart_keys(principal))
         return cart
-    return Cart.objects.filter(**keys).first()
+    return cart_get(principal=principal)
 
 
 def _quantity(value: object) -> int:

@@ -17,7 +17,8 @@ from switchboard.tenancy import services as tenancy_services
 from switchboard.tenancy.contracts import AddressData
 
 from ..models import Order
-from .placing import Item, existing_order, place
+from ..rules import Item
+from .placing import existing_order, place
 
 ADDRESS_FIELDS = ("name", "company", "street", "extra", "postal_code", "city", "country")
 

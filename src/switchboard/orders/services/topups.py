@@ -17,7 +17,8 @@ from switchboard.core.principal import Permission, Principal
 
 from ..contracts import OrderType
 from ..models import Order
-from .placing import Item, existing_order, place
+from ..rules import Item
+from .placing import existing_order, place
 
 TOPUP_TYPES = (ProductType.DATA_TOPUP, ProductType.SMS_TOPUP)
 

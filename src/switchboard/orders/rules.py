@@ -1,0 +1,168 @@
+"""What stands between order lines and an order: options and their parents, terms, quantities per order and per
+customer, stock. The cart page, the cart API and placing an order all ask `check`, so what the cart explains is
+exactly what an order would refuse."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from switchboard.catalog import selectors as catalog
+from switchboard.catalog.contracts import PHYSICAL_TYPES, ProductRef, ProductType
+from switchboard.connectivity.contracts import SimRef
+from switchboard.core.principal import Principal
+
+from .contracts import ContractStatus, OrderStatus
+from .models import Contract, OrderLine
+
+
+@dataclass
+class Item:
+    """One line to order. An option names its parent: another item of the same order (by index) or a contract."""
+
+    product: ProductRef
+    quantity: int
+    term_months: int | None = None
+    parent: int | None = None
+    parent_contract_id: int | None = None
+    one_time_net: Decimal | None = None  # a reorder keeps the contract's price
+    recurring_net: Decimal | None = None
+    sims: list[SimRef] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Problem:
+    index: int
+    message: str
+    field: str = "quantity"
+
+
+def term_of(items: list[Item], index: int, contracts: dict[int, Contract]) -> int:
+    """An option runs as long as its parent; anything else at least the product's minimum term."""
+    item = items[index]
+    if item.parent is not None and 0 <= item.parent < len(items) and item.parent != index:
+        return term_of(items, item.parent, contracts)
+    if item.parent_contract_id in contracts:
+        return contracts[item.parent_contract_id].min_term_months
+    return max(item.term_months or 0, item.product.min_term_months)
+
+
+def _ordered_before(organisation_id: int, product_ids: list[int]) -> dict[int, int]:
+    rows = (
+        OrderLine.objects.filter(product_id__in=product_ids, order__organisation_id=organisation_id)
+        .exclude(order__status=OrderStatus.CANCELLED)
+        .values("product_id")
+        .annotate(total=Sum("quantity"))
+    )
+    return {row["product_id"]: row["total"] for row in rows}
+
+
+def _reserved(product_ids: list[int]) -> dict[int, int]:
+    """Goods promised to orders the operator has not shipped yet."""
+    rows = (
+        OrderLine.objects.filter(product_id__in=product_ids, order__status=OrderStatus.IN_PREPARATION)
+        .values("product_id")
+        .annotate(total=Sum("quantity"))
+    )
+    return {row["product_id"]: row["total"] for row in rows}
+
+
+def _parent_problem(items: list[Item], index: int, contracts: dict[int, Contract]) -> str | None:
+    item = items[index]
+    wanted = ", ".join(t.label for t in item.product.parent_types)
+    if item.sims and ProductType.SIM_CARD in item.product.parent_types:
+        return None  # a top-up or extension hangs on the SIMs it is for
+    if item.parent is not None:
+        if not (0 <= item.parent < len(items)) or item.parent == index:
+            return _("The parent of %(option)s is not in the cart.") % {"option": item.product.name}
+        parent = items[item.parent].product
+    elif item.parent_contract_id is not None:
+        contract = contracts.get(item.parent_contract_id)
+        if contract is None:
+            return _("The contract %(option)s was to be added to is not active.") % {"option": item.product.name}
+        parent_type = ProductType(contract.product_type)
+        if parent_type not in item.product.parent_types:
+            return _("%(option)s cannot be added to a %(parent)s; it needs a %(wanted)s.") % {
+                "option": item.product.name,
+                "parent": parent_type.label,
+                "wanted": wanted,
+            }
+        return None
+    else:
+        return _("%(option)s is an option: it needs a %(wanted)s, in the cart or as an active contract.") % {
+            "option": item.product.name,
+            "wanted": wanted,
+        }
+    if parent.type not in item.product.parent_types:
+        return _("%(option)s cannot be added to a %(parent)s; it needs a %(wanted)s.") % {
+            "option": item.product.name,
+            "parent": parent.type.label,
+            "wanted": wanted,
+        }
+    return None
+
+
+def check(principal: Principal, items: list[Item]) -> list[Problem]:
+    """Everything that stands between these lines and an order, each explained; empty when it can be placed."""
+    problems: list[Problem] = []
+    product_ids = sorted({item.product.id for item in items})
+    before = _ordered_before(principal.organisation_id, product_ids)
+    reserved = _reserved(product_ids)
+    contracts = {
+        c.pk: c
+        for c in Contract.objects.filter(
+            pk__in=[i.parent_contract_id for i in items if i.parent_contract_id],
+            organisation_id=principal.organisation_id,
+            status=ContractStatus.ACTIVE,
+        )
+    }
+    wanted: dict[int, int] = defaultdict(int)
+    for item in items:
+        wanted[item.product.id] += item.quantity
+    for index, item in enumerate(items):
+        product = item.product
+        if item.product.is_option:
+            problem = _parent_problem(items, index, contracts)
+            if problem:
+                problems.append(Problem(index, problem, "parent"))
+        if item.quantity < product.min_quantity:
+            problems.append(
+                Problem(
+                    index, _("Order at least %(n)s of %(name)s.") % {"n": product.min_quantity, "name": product.name}
+                )
+            )
+        if product.max_quantity is not None and item.quantity > product.max_quantity:
+            problems.append(
+                Problem(
+                    index,
+                    _("At most %(n)s of %(name)s per order.") % {"n": product.max_quantity, "name": product.name},
+                )
+            )
+        limit = product.max_quantity_per_customer
+        if limit is not None and before.get(product.id, 0) + wanted[product.id] > limit:
+            problems.append(
+                Problem(
+                    index,
+                    _("At most %(n)s of %(name)s per customer; %(had)s ordered already.")
+                    % {"n": limit, "name": product.name, "had": before.get(product.id, 0)},
+                )
+            )
+        if product.type in PHYSICAL_TYPES:
+            available = (catalog.in_stock(product) or 0) - reserved.get(product.id, 0)
+            if wanted[product.id] > available:
+                problems.append(
+                    Problem(
+                        index,
+                        _("Only %(n)s of %(name)s in stock.") % {"n": max(available, 0), "name": product.name},
+                    )
+                )
+    return problems
+
+
+def line_net(line: OrderLine) -> Decimal:
+    """What a line costs on this order: its one-time charges and its first month."""
+    return (line.one_time_net + line.recurring_net) * line.quantity
