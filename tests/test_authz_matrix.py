@@ -1,7 +1,8 @@
 """Every API route and portal page against anonymous, another organisation, a weaker role and the right role.
-Operator-only routes (the SIM inventory, the RADIUS clients) are tried by the customer's owner instead, who must be
-refused. A refusal must change nothing: the rows of every tenancy, SIM and RADIUS client table, the audit log and the
-outbox stay as they were.
+Operator-only routes (the SIM inventory, the RADIUS clients, the catalog's management, the orders back office) are
+tried by the customer's owner instead, who must be refused. A refusal must change nothing: the rows of every tenancy,
+SIM, RADIUS client, catalog and orders table, the audit log and the outbox stay as they were. The orders routes need
+a permission that the User role lacks although it ranks above Read Only: their rows name the User as `refused`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from django.urls import reverse
 from switchboard.aaa.models import NasClient
 from switchboard.aaa.tests.factories import nas_client
 from switchboard.api.api import api as native_api
+from switchboard.catalog import services as catalog_services
+from switchboard.catalog.models import Device, Product, ResellerPrice
+from switchboard.catalog.tests import factories as products
 from switchboard.connectivity import selectors as connectivity_selectors
 from switchboard.connectivity import services as connectivity
 from switchboard.connectivity.contracts import Service
@@ -32,6 +36,20 @@ from switchboard.connectivity.models import (
     SimImport,
 )
 from switchboard.events.models import AuditEntry, OutboxEvent
+from switchboard.orders import selectors as order_selectors
+from switchboard.orders import services as orders
+from switchboard.orders.models import (
+    AutoTopUp,
+    AutoTopUpRun,
+    Cart,
+    CartLine,
+    Contract,
+    Document,
+    NumberSequence,
+    Order,
+    OrderLine,
+    OrderSim,
+)
 from switchboard.tenancy.models import Address, ApiClient, Membership, Organisation, User
 from switchboard.tenancy.tests import factories as f
 
@@ -54,6 +72,19 @@ TABLES = (
     OrganisationLimits,
     SimImport,
     NasClient,
+    Product,
+    ResellerPrice,
+    Device,
+    NumberSequence,
+    Order,
+    OrderLine,
+    OrderSim,
+    Contract,
+    Cart,
+    CartLine,
+    Document,
+    AutoTopUp,
+    AutoTopUpRun,
 )
 JSON_TYPES = ("application/json", "application/problem+json")
 
@@ -78,6 +109,8 @@ class Route:
     form: bool = False  # portal: form-encoded POST
     multipart: bool = False  # API: an upload
     read: bool = False  # a POST that only reads (bulk quotas): another organisation gets 200 with none of ours
+    public: bool = False  # names an object open to every organisation (a catalog product): another one gets 200
+    refused: tuple[str, ...] = ()  # roles refused although they rank above `needs` (User: no orders permissions)
     produces: str = "application/json"
     marks: list = field(default_factory=list)
 
@@ -99,23 +132,35 @@ def P(doc: str, fn: Callable) -> Callable:
     return fn
 
 
+PATH_NAMES = {  # only the objects a path names are built (see `objects`)
+    "user": lambda w, o: w.user.pk,
+    "address": lambda w, o: o["address"].pk,
+    "client": lambda w, o: w.client.pk,
+    "iccid": lambda w, o: o["sim"].iccid,
+    "import": lambda w, o: o["import"].pk,
+    "nas": lambda w, o: o["nas"].pk,
+    "order": lambda w, o: o["order"].number,
+    "done": lambda w, o: o["done"].number,
+    "document": lambda w, o: o["document"],
+    "contract": lambda w, o: o["contract"].pk,
+    "line": lambda w, o: o["line"].pk,
+    "product": lambda w, o: o["product"].pk,
+    "device": lambda w, o: o["device"].pk,
+    "reseller": lambda w, o: o["reseller"].pk,
+}
+
+
 def endpoint(
     method: str, path: str, needs: str, body: dict | Callable | None = None, *, scoped: bool = False, **options
 ) -> Route:
-    """`path` may name the customer's objects: {user}, {address}, {client}, {iccid}, and the operator's {import}, {nas};
-    such routes are object-scoped, as are those whose body names the customer's objects (`scoped`)."""
+    """`path` may name the customer's objects: {user}, {address}, {client}, {iccid}, {order} (in preparation), {done}
+    (a completed order), {document} (its invoice), {contract}, {line} (in the Admin's cart), and the operator's
+    {import}, {nas}, {product}, {device} (a device product), {reseller}; such routes are object-scoped, as are those
+    whose body names the customer's objects (`scoped`)."""
 
     def resolve(w, o) -> str:
-        return "/api/v1" + path.format(
-            user=w.user.pk,
-            address=o["address"].pk,
-            client=w.client.pk,
-            iccid=o["sim"].iccid,
-            import_=o["import"].pk,
-            nas=o["nas"].pk,
-        )
+        return "/api/v1" + path.format_map({name: PATH_NAMES[name](w, o) for name in re.findall(r"\{(\w+)\}", path)})
 
-    path = path.replace("{import}", "{import_}")
     doc = re.sub(r"\{\w+\}", "{id}", path)
     payload = body if callable(body) or body is None else (lambda w, o: body)
     return Route(method, P(doc, resolve), needs, body=payload, scoped_object=scoped or "{" in path, **options)
@@ -218,16 +263,70 @@ API += [
     endpoint("get", "/radius/sessions", OPERATOR),
 ]
 
+PRODUCT_IN = {"code": "router-lte", "name": "LTE router", "type": "device", "one_time_net": "99.00"}
+PRICE_IN = {"one_time_net": "45.00", "recurring_net": "18.00"}
+API += [
+    endpoint("get", "/catalog/products", "read_only"),
+    endpoint("get", "/catalog/products/{product}", "read_only", public=True),
+    endpoint("post", "/catalog/products", OPERATOR, PRODUCT_IN),
+    endpoint("patch", "/catalog/products/{product}", OPERATOR, {"name": "Renamed trunk"}),
+    endpoint("delete", "/catalog/products/{product}", OPERATOR),
+    endpoint("put", "/catalog/products/{product}/prices/{reseller}", OPERATOR, PRICE_IN),
+    endpoint("delete", "/catalog/products/{product}/prices/{reseller}", OPERATOR),
+    endpoint("post", "/catalog/products/{device}/devices", OPERATOR, {"serial_numbers": ["SN-NEW-0001"]}),
+]
 
-def page(doc: str, url: Callable, needs: str = "read_only", scoped: bool = False) -> Route:
-    return Route("get", P(doc, url), needs, scoped_object=scoped)
+
+def with_cart(values: dict) -> Callable:
+    """A body to place the cart with: the Admin's cart holds a line (a SIP trunk) by then."""
+
+    def body(w, o) -> dict:
+        o["line"]  # built on first use
+        return values
+
+    return body
+
+
+ORDERS_READ = {"refused": ("user",)}  # Permission.ORDERS_VIEW: Read Only has it, the User has not
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+API += [
+    endpoint("get", "/cart", "admin"),
+    endpoint("post", "/cart/lines", "admin", lambda w, o: {"product_id": o["product"].pk}),
+    endpoint("patch", "/cart/lines/{line}", "admin", {"quantity": 2}),
+    endpoint("delete", "/cart/lines/{line}", "admin"),
+    endpoint("post", "/cart/order", "admin", with_cart({"customer_reference": "PO-7"})),
+    endpoint("get", "/orders", "read_only", **ORDERS_READ),
+    endpoint("get", "/orders/{order}", "read_only", **ORDERS_READ),
+    endpoint("get", "/orders/{done}/sims.xlsx", "read_only", produces=XLSX, **ORDERS_READ),
+    endpoint("get", "/documents/{document}.pdf", "read_only", produces="application/pdf", **ORDERS_READ),
+    endpoint("post", "/orders/{done}/reorder", "admin"),
+    endpoint("get", "/contracts", "read_only", **ORDERS_READ),
+    endpoint("post", "/contracts/{contract}/reorder", "admin"),
+    endpoint("post", "/sims/topup", "admin", OUR_SIM, scoped=True),
+    endpoint("get", "/auto-topup", "read_only", **ORDERS_READ),
+    endpoint("put", "/auto-topup", "admin", lambda w, o: {"enabled": True, **OUR_SIM(w, o)}, scoped=True),
+    endpoint("get", "/back-office/orders", OPERATOR),
+    endpoint("post", "/back-office/orders/{order}/complete", OPERATOR),
+    endpoint("post", "/back-office/orders/{order}/cancel", OPERATOR, {"reason": "Customer withdrew"}),
+    endpoint("post", "/back-office/orders/{done}/corrections", OPERATOR, {"net": "-5.00", "reason": "Goodwill"}),
+]
+
+
+def page(doc: str, url: Callable, needs: str = "read_only", scoped: bool = False, **options) -> Route:
+    return Route("get", P(doc, url), needs, scoped_object=scoped, **options)
 
 
 def form(
-    doc: str, url: Callable, body: Callable | None = None, ok: int = 302, scoped: bool = False, needs: str = "admin"
+    doc: str,
+    url: Callable,
+    body: Callable | None = None,
+    ok: int = 302,
+    scoped: bool = False,
+    needs: str = "admin",
+    **options,
 ) -> Route:
     """A portal form post: Admin unless said otherwise (SIM work is open to the User role)."""
-    return Route("post", P(doc, url), needs, body=body, scoped_object=scoped, ok=(ok,), form=True)
+    return Route("post", P(doc, url), needs, body=body, scoped_object=scoped, ok=(ok,), form=True, **options)
 
 
 def prefixed(prefix: str, values: dict) -> dict:
@@ -350,6 +449,62 @@ PORTAL = [
     form("radius client delete", url("aaa:client_delete", NAS), scoped=True, needs=OPERATOR),
 ]
 
+LINE = lambda w, o: o["line"].pk  # noqa: E731
+OPEN_ORDER = lambda w, o: o["order"].number  # noqa: E731
+DONE_ORDER = lambda w, o: o["done"].number  # noqa: E731
+
+
+def with_sim(name: str) -> Callable:
+    """The confirmation page of a top-up or extension, asked for the customer's SIM."""
+    return lambda w, o: f"{reverse(name)}?iccid={o['sim'].iccid}"
+
+
+def sim_order(product: str) -> Callable:
+    return lambda w, o: {"iccid": o["sim"].iccid, "product_id": o[product].pk, "confirmed": "1"}
+
+
+def back_office(number: str, **values) -> Callable:
+    """The back office's forms carry the order's number as their prefix."""
+    return lambda w, o: prefixed(f"o{o[number].number}", values)
+
+
+PORTAL += [
+    page("cart", url("orders:cart"), "admin"),
+    form("cart: add", url("orders:cart_add"), lambda w, o: {"product_id": o["product"].pk, "quantity": 1}),
+    form("cart: quantity", url("orders:cart_line", LINE), lambda w, o: {"quantity": 2}, scoped=True),
+    form("cart: remove line", url("orders:cart_line_remove", LINE), scoped=True),
+    form("cart: place order", url("orders:cart_place"), with_cart({"customer_reference": "PO-7"})),
+    page("orders", url("orders:orders"), **ORDERS_READ),
+    page("order detail", url("orders:order_detail", OPEN_ORDER), scoped=True, **ORDERS_READ),
+    page("affected sims", url("orders:affected_sims", DONE_ORDER), scoped=True, **ORDERS_READ),
+    page("document", url("orders:document", lambda w, o: o["document"]), scoped=True, **ORDERS_READ),
+    form("order reorder", url("orders:order_reorder", DONE_ORDER), scoped=True),
+    page("contracts", url("orders:contracts"), **ORDERS_READ),
+    form("contract reorder", url("orders:contract_reorder", lambda w, o: o["contract"].pk), scoped=True),
+    page("sim top-up", with_sim("orders:topup"), "admin"),
+    form("sim top-up", url("orders:topup"), sim_order("topup")),
+    page("sim extension", with_sim("orders:extension"), "admin"),
+    form("sim extension", url("orders:extension"), sim_order("extension")),
+    form("sim auto top-up", url("orders:auto_top_up"), lambda w, o: {"enabled": "1", "iccid": o["sim"].iccid}),
+    form("auto top-up for all", url("orders:auto_top_up"), lambda w, o: {"enabled": "1"}),
+    page("back office", url("orders:back_office"), OPERATOR),
+    form("back office: complete", url("orders:back_office_complete", OPEN_ORDER), scoped=True, needs=OPERATOR),
+    form(
+        "back office: cancel",
+        url("orders:back_office_cancel", OPEN_ORDER),
+        back_office("order", reason="Customer withdrew"),
+        scoped=True,
+        needs=OPERATOR,
+    ),
+    form(
+        "back office: correction",
+        url("orders:back_office_correction", DONE_ORDER),
+        back_office("done", net="-5.00", reason="Goodwill"),
+        scoped=True,
+        needs=OPERATOR,
+    ),
+]
+
 
 def weaker(role: str) -> str | None:
     """The next weaker role of the same organisation; the operator's routes are tried by a customer instead."""
@@ -357,37 +512,92 @@ def weaker(role: str) -> str | None:
     return ROLE_ORDER[index - 1] if index else None
 
 
+# Refusals a route answers wrongly today, reported to its owner: strict, so the fix shows as an unexpected pass.
 def cases(routes: list[Route]) -> list:
     params = []
+
+    def case(route: Route, who: str, label: str = "") -> None:
+        params.append(pytest.param(route, who, id=f"{route.id} · {label or who}"))
+
     for route in routes:
-        params.append(pytest.param(route, "anonymous", id=f"{route.id} · anonymous"))
+        case(route, "anonymous")
         if route.needs == OPERATOR:
-            params.append(pytest.param(route, "owner", id=f"{route.id} · a customer's owner"))
+            case(route, "owner", "a customer's owner")
         elif route.scoped_object or route.reads:
-            params.append(pytest.param(route, "other_owner", id=f"{route.id} · another organisation"))
+            case(route, "other_owner", "another organisation")
         if weaker(route.needs):
-            params.append(pytest.param(route, weaker(route.needs), id=f"{route.id} · {weaker(route.needs)}"))
-        params.append(pytest.param(route, route.needs, id=f"{route.id} · {route.needs}"))
+            case(route, weaker(route.needs))
+        for role in route.refused:
+            case(route, role)
+        case(route, route.needs)
     return params
 
 
+class Objects(dict):
+    """The objects the rows name, each built when a row first asks for it: most rows need no order."""
+
+    def __init__(self, builders: dict[str, Callable], **ready):
+        super().__init__(**ready)
+        self.builders = builders
+
+    def __missing__(self, name: str):
+        self[name] = built = self.builders[name]()
+        return built
+
+
 @pytest.fixture
-def objects(world, fleet):
-    return {
-        "address": f.AddressFactory(organisation=world.customer),
-        "sim": fleet.sim,
-        "stock": fleet.stock[0],
-        "import": connectivity.sim_import_start(
-            principal=f.principal(fleet.operator_admin), file_name="vendor.csv", content=VENDOR_CSV
-        ),
-        "nas": nas_client(f.principal(fleet.operator_admin)),
-        OPERATOR: fleet.operator_admin,
-    }
+def objects(world, fleet, catalog):
+    owner, operator = f.principal(world.owner), f.principal(fleet.operator_admin)
+
+    def placed():
+        """An order of the customer's Owner, in preparation: a SIP trunk, so no SIM leaves the stock."""
+        orders.cart_add(principal=owner, product_id=catalog.trunk.pk)
+        return orders.cart_order(principal=owner)
+
+    def reseller():
+        """A reseller with its own price for the SIP trunk."""
+        found = f.OrganisationFactory(kind="reseller", company_name="Reseller KG")
+        catalog_services.reseller_price_set(
+            principal=operator, product_id=catalog.trunk.pk, reseller_id=found.pk, **PRICE_IN
+        )
+        return found
+
+    def contract():
+        """The SIP trunk's contract, started when the operator completed the order."""
+        built["done"]  # built on first use
+        return order_selectors.contracts_list(principal=owner).get()
+
+    built = Objects(
+        {
+            "import": lambda: connectivity.sim_import_start(
+                principal=operator, file_name="vendor.csv", content=VENDOR_CSV
+            ),
+            "nas": lambda: nas_client(operator),
+            "device": lambda: products.ProductFactory(code="router-5g", name="5G router"),
+            "reseller": reseller,
+            "order": placed,
+            "done": lambda: orders.order_complete(principal=operator, order_number=placed().number),
+            "document": lambda: built["done"].documents.get().number,  # the completed order's invoice
+            "contract": contract,
+            "line": lambda: orders.cart_add(principal=f.principal(world.admin), product_id=catalog.trunk.pk),
+        },
+        address=f.AddressFactory(organisation=world.customer),
+        sim=fleet.sim,
+        stock=fleet.stock[0],
+        product=catalog.trunk,
+        topup=catalog.data_topup,
+        extension=catalog.extension,
+        **{OPERATOR: fleet.operator_admin},
+    )
+    return built
 
 
-def _call(client, route: Route, world, objects, headers=None):
-    path = route.path(world, objects)
-    body = route.body(world, objects) if route.body else None
+def _request(route: Route, world, objects) -> tuple[str, object]:
+    """The path and body, built before the state is taken: the objects they name are made on first use."""
+    return route.path(world, objects), route.body(world, objects) if route.body else None
+
+
+def _call(client, route: Route, path: str, body, headers=None):
     if route.form:
         return client.post(path, body or {})
     if route.multipart:
@@ -412,18 +622,19 @@ def _text(response) -> str:
 @pytest.mark.parametrize(("route", "who"), cases(API))
 def test_api_route(route: Route, who: str, world, objects, api):
     caller = api(_actor(world, objects, who))
+    path, body = _request(route, world, objects)
     before = state()
-    response = _call(caller.client, route, world, objects, headers=caller.headers)
+    response = _call(caller.client, route, path, body, headers=caller.headers)
     produced = route.produces if response.status_code < 300 else JSON_TYPES
     assert response["Content-Type"].startswith(produced) or response.status_code == 204, response["Content-Type"]
     if who == route.needs:
         assert response.status_code in route.ok, response.content
         return
-    if who == "other_owner" and route.reads and not route.names_object_in_path:
+    if who == "other_owner" and route.reads and (route.public or not route.names_object_in_path):
         assert response.status_code == 200
-        body = _text(response)
+        text = _text(response)
         for ours in (str(world.customer.customer_number), world.owner.user.email, objects["sim"].iccid):
-            assert ours not in body
+            assert ours not in text
         return
     expected = {"anonymous": 401, "other_owner": 404}.get(who, 403)
     assert response.status_code == expected, response.content
@@ -435,8 +646,9 @@ def test_api_route(route: Route, who: str, world, objects, api):
 @pytest.mark.parametrize(("route", "who"), cases(PORTAL))
 def test_portal_page(route: Route, who: str, world, objects, portal):
     browser = portal(_actor(world, objects, who))
+    path, body = _request(route, world, objects)
     before = state()
-    response = _call(browser, route, world, objects)
+    response = _call(browser, route, path, body)
     if who == route.needs:
         assert response.status_code in route.ok, response.content[:2000]
         return

@@ -50,6 +50,7 @@ PRODUCT_TYPE_LABELS = {
     ProductType.ISP_TARIFF: _("ISP tariff"),
     ProductType.DEVICE: _("Device"),
 }
+TOPUP_TYPES = (ProductType.DATA_TOPUP, ProductType.SMS_TOPUP)  # the data top-up first: the default one
 SIM_SERVICES = frozenset({ProductType.DATA_TOPUP, ProductType.SMS_TOPUP, ProductType.LIFETIME_EXTENSION})
 CONTRACT_TYPES = frozenset(
     {

@@ -34,6 +34,10 @@ ORDER_TYPE_LABELS = {
 }
 
 
+# Orders for SIMs the customer has: nothing in them goes into the cart again.
+SIM_ORDER_TYPES = frozenset({OrderType.TOPUP, OrderType.BULK_TOPUP, OrderType.AUTO_TOPUP, OrderType.EXTENSION})
+
+
 class OrderStatus(StrEnum):
     IN_PREPARATION = "IN_PREPARATION"
     COMPLETED = "COMPLETED"

@@ -83,6 +83,18 @@ def back_office_orders(*, principal: Principal, status: str = OrderStatus.IN_PRE
     return orders.filter(status=status) if status else orders
 
 
+def back_office_order(*, principal: Principal, order_number: object) -> Order:
+    """Any customer's order, for the operator's staff."""
+    try:
+        number = int(order_number)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise order_not_found(order_number) from None
+    order = back_office_orders(principal=principal, status="").filter(number=number).first()
+    if order is None:
+        raise order_not_found(order_number)
+    return order
+
+
 def auto_top_up_of(*, principal: Principal) -> dict:
     """Where auto top-up is on: for all SIMs, and which single SIMs."""
     principal.require(Permission.ORDERS_VIEW)
@@ -101,6 +113,18 @@ def cart_keys(principal: Principal) -> dict:
 
 def cart_get(*, principal: Principal) -> Cart | None:
     return Cart.objects.filter(**cart_keys(principal)).first()
+
+
+def cart_line_get(*, principal: Principal, line_id: object) -> CartLine:
+    """A line of the caller's own cart; anyone else's is not found."""
+    cart = cart_get(principal=principal)
+    try:
+        line = cart.lines.filter(pk=int(line_id)).first() if cart else None  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        line = None
+    if line is None:
+        raise NotFound(_("This line is not in your cart."), field="line_id", code="cart_line_not_found")
+    return line
 
 
 @dataclass

@@ -48,8 +48,11 @@ def expired(sim_ids: Iterable[int], at: datetime | None = None) -> list[str]:
 
 
 @transaction.atomic
-def sims_deliver(*, organisation_id: int, form_factor: str, count: int) -> list[SimRef]:
-    """Take `count` SIMs from stock for a customer: each starts its lifetime and gets its static address."""
+def sims_deliver(
+    *, organisation_id: int, form_factor: str, count: int, data_bytes: int | None = None, sms: int | None = None
+) -> list[SimRef]:
+    """Take `count` SIMs from stock for a customer: each starts its lifetime with the volumes it was sold with
+    (its plan's if none are given) and gets its static address."""
     sims = list(stock_sims(form_factor).select_for_update().order_by("pk")[:count])
     if len(sims) < count:
         raise ValidationFailed(
@@ -61,7 +64,7 @@ def sims_deliver(*, organisation_id: int, form_factor: str, count: int) -> list[
     addressing.assign_addresses(sims, organisation_id)
     at = timezone.now()
     for sim in sims:
-        activate(sim, organisation_id, at)
+        activate(sim, organisation_id, at, data=data_bytes, sms=sms)
     return [ref(sim) for sim in sims]
 
 

@@ -249,13 +249,16 @@ def _flush(job: SimImport, batch: list[tuple[int, dict]], consumed: int) -> None
     job.save(update_fields=["rows", "imported", "rejected", "rejected_count", "processed_bytes", "updated_at"])
 
 
-def activate(sim: Sim, organisation_id: int, at: datetime) -> None:
-    """A SIM leaves the stock: its lifetime starts and it may use the network."""
+def activate(sim: Sim, organisation_id: int, at: datetime, *, data: int | None = None, sms: int | None = None) -> None:
+    """A SIM leaves the stock: its lifetime starts and it may use the network, with its plan's volumes or those
+    of the product it was ordered as."""
     sim.organisation_id = organisation_id
     sim.activation_date = at
     sim.lifetime_end = at + relativedelta(months=sim.plan.lifetime_months)
     sim.status = SimStatus.ENABLED
-    quotas.renew(sim, data=sim.plan.data_bytes, sms=sim.plan.sms, at=at)
+    quotas.renew(
+        sim, data=sim.plan.data_bytes if data is None else data, sms=sim.plan.sms if sms is None else sms, at=at
+    )
     sim.save()
     record_event(sim, SimEventType.ASSIGNED, at=at, detail={"organisation_id": organisation_id})
 

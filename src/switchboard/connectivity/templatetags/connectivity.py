@@ -160,6 +160,11 @@ def _limit(detail: dict) -> list[str]:
     return [_("limit %(limit)s") % {"limit": volume(detail.get("limit")) if data else detail.get("limit")}]
 
 
+def _added(detail: dict) -> list[str]:
+    added = [f"+{volume(detail['data'])}"] if detail.get("data") else []
+    return added + ([f"+{detail['sms']} SMS"] if detail.get("sms") else [])
+
+
 _SUMMARIES = {
     SimEventType.STATUS_CHANGED: _status,
     SimEventType.ATTACH: _network,
@@ -173,6 +178,7 @@ _SUMMARIES = {
     SimEventType.IMEI_CHANGED: _change,
     SimEventType.LABEL_CHANGED: _change,
     SimEventType.CONNECTION_RESET: _reset,
+    SimEventType.QUOTA_ADDED: _added,
     SimEventType.LIFETIME_EXTENDED: _until,
     SimEventType.MONTHLY_LIMIT_REACHED: _limit,
     SimEventType.IMEI_LOCK_CHANGED: lambda d: [_("lock on") if d.get("locked") else _("lock off")],

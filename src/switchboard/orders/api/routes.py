@@ -6,6 +6,7 @@ an `Idempotency-Key` header: the same key returns the order placed the first tim
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.http import HttpResponse
 from django.urls import reverse
 from ninja import Header, Query, Router, Status
@@ -78,8 +79,18 @@ def cart_line_add(request, payload: CartLineIn):
 
 @router.patch("/cart/lines/{line_id}", response=CartLineOut, tags=["cart"])
 def cart_line_update(request, line_id: int, payload: CartLinePatch):
-    line = services.cart_update(principal=request.auth, line_id=line_id, quantity=payload.quantity)
-    return _line_view(request.auth, line.pk)
+    """Change the quantity, or give an option its parent (a cart line or an active contract)."""
+    with transaction.atomic():
+        if payload.quantity is not None:
+            services.cart_update(principal=request.auth, line_id=line_id, quantity=payload.quantity)
+        if payload.parent_line_id is not None or payload.parent_contract_id is not None:
+            services.cart_attach(
+                principal=request.auth,
+                line_id=line_id,
+                parent_line_id=payload.parent_line_id,
+                parent_contract_id=payload.parent_contract_id,
+            )
+    return _line_view(request.auth, line_id)
 
 
 @router.delete("/cart/lines/{line_id}", response={204: None}, tags=["cart"])

@@ -33,7 +33,9 @@ class CartLineIn(Schema):
 
 
 class CartLinePatch(Schema):
-    quantity: int
+    quantity: int | None = None
+    parent_line_id: int | None = Field(None, description="An option: the cart line it is for")
+    parent_contract_id: int | None = Field(None, description="An option: the active contract it is for")
 
 
 class CartLineOut(Schema):

@@ -67,14 +67,34 @@ class CartAddForm(forms.Form):
         product = self.products[data["product_id"]]
         arguments = {"product_id": product.id, "quantity": data["quantity"]}
         if product.is_option:
-            kind, _sep, pk = (data.get("parent") or "").partition(":")
-            if kind == "line":
-                arguments["parent_line_id"] = pk
-            elif kind == "contract":
-                arguments["parent_contract_id"] = pk
+            arguments.update(parent_arguments(data.get("parent") or ""))
         else:
             arguments["term_months"] = data.get("term_months")
         return arguments
+
+
+def parent_arguments(choice: str) -> dict:
+    """A parent as the selects name it ("line:12", "contract:3") as the services take it."""
+    kind, _sep, pk = choice.partition(":")
+    if kind == "line":
+        return {"parent_line_id": pk}
+    if kind == "contract":
+        return {"parent_contract_id": pk}
+    return {}
+
+
+class AttachForm(forms.Form):
+    """An option of the cart that lacks its parent gets one in place: a fitting line of the cart or a contract."""
+
+    parent = forms.ChoiceField(label=_("Add to"), error_messages={"required": _("Choose what the option belongs to.")})
+
+    def __init__(self, *args, parents: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].choices = [("", _("Choose…")), *parents]
+
+    def arguments(self) -> dict:
+        """The keyword arguments of services.cart_attach (besides the line)."""
+        return parent_arguments(self.cleaned_data["parent"])
 
 
 class QuantityForm(forms.Form):
@@ -159,25 +179,14 @@ class SimOrderForm(forms.Form):
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
     next = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, products: list[ProductRef], sim_count: int, **kwargs):
+    def __init__(self, *args, products: list[ProductRef], **kwargs):
         super().__init__(*args, **kwargs)
         self.products = {product.id: product for product in products}
-        self.fields["product_id"].choices = [(p.id, self._label(p, sim_count)) for p in products]
+        # The names only: the confirmation page sets net, VAT and gross for the SIMs beside them.
+        self.fields["product_id"].choices = [(p.id, p.name) for p in products]
         if products:
             self.fields["product_id"].initial = products[0].id
         self.fields["idempotency_key"].initial = idempotency_key()
-
-    @staticmethod
-    def _label(product: ProductRef, sim_count: int) -> str:
-        price = product.price
-        each = money(price.one_time_net, price.currency)
-        if sim_count <= 1:
-            return str(_("%(name)s · %(price)s net") % {"name": product.name, "price": each})
-        total = money(price.one_time_net * sim_count, price.currency)
-        return str(
-            _("%(name)s · %(price)s net per SIM, %(total)s for %(n)s SIMs")
-            % {"name": product.name, "price": each, "total": total, "n": sim_count}
-        )
 
     @property
     def product(self) -> ProductRef | None:
@@ -189,7 +198,7 @@ class CancelForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
         max_length=1000,
-        widget=forms.TextInput(attrs={"placeholder": _("Why the order is cancelled")}),
+        widget=forms.TextInput(attrs={"placeholder": _("Why the order is cancelled"), "class": "reason", "size": 32}),
         error_messages={"required": _("Give the reason for the cancellation.")},
     )
 
@@ -205,6 +214,6 @@ class CorrectionForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
         max_length=500,
-        widget=forms.TextInput(attrs={"placeholder": _("Reason for the correction")}),
+        widget=forms.TextInput(attrs={"placeholder": _("Reason for the correction"), "class": "reason", "size": 32}),
         error_messages={"required": _("Give the reason for the correction.")},
     )

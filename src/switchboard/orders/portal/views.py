@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import forms
@@ -19,11 +20,12 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from switchboard.catalog import selectors as catalog
-from switchboard.catalog.contracts import ProductRef, ProductType
+from switchboard.catalog.contracts import TOPUP_TYPES, ProductRef, ProductType
+from switchboard.connectivity import selectors as connectivity
 from switchboard.core.errors import DomainError, NotFound, PermissionDenied
 from switchboard.core.paging import paginate
 from switchboard.core.portal import requires
@@ -33,8 +35,17 @@ from switchboard.tenancy import selectors as tenancy
 from .. import documents, selectors, services
 from ..contracts import ORDER_STATUS_LABELS, OrderStatus
 from ..models import Document
-from ..templatetags.orders_tags import TOPUP_TYPES
-from .forms import CancelForm, CartAddForm, CheckoutForm, CorrectionForm, QuantityForm, SimOrderForm, idempotency_key
+from ..templatetags.orders_tags import corrections_of
+from .forms import (
+    AttachForm,
+    CancelForm,
+    CartAddForm,
+    CheckoutForm,
+    CorrectionForm,
+    QuantityForm,
+    SimOrderForm,
+    idempotency_key,
+)
 
 PAGE_SIZE = 25
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -83,7 +94,8 @@ def _page_number(request: HttpRequest) -> int:
 
 
 def _valid_status(value: str, default: str = "") -> str:
-    return value if value in {status.value for status in OrderStatus} else default
+    """A status to filter by; empty for all of them (the "All" tab), the default for anything unknown."""
+    return value if value == "" or value in {status.value for status in OrderStatus} else default
 
 
 def _status_filter(request: HttpRequest, default: str = "") -> str:
@@ -138,38 +150,62 @@ def _nested(rows: list, parent_of: Callable[[Any], int | None]) -> list[tuple[An
 @dataclass
 class CartRowView:
     """A priced and checked cart line (`selectors.CartRow`) where the page shows it: under its parent, with its
-    quantity form."""
+    quantity form and, for an option that lacks a (fitting) parent, the form that gives it one."""
 
     row: selectors.CartRow
     depth: int
     form: forms.Form
+    attach: AttachForm | None = None
 
     def __getattr__(self, name: str):
         return getattr(self.row, name)
 
 
 def _totals(view: selectors.CartView) -> list[dict]:
-    """One-time and monthly charges, and what the order itself charges (one-time plus the first month)."""
-    return [
+    """One-time and monthly charges (a kind the cart does not charge is left out), and what the order itself
+    charges (one-time plus the first month)."""
+    totals = [
         {"label": _("One-time"), "net": view.one_time_net, "vat": view.one_time_vat},
         {"label": _("Monthly"), "net": view.monthly_net, "vat": view.monthly_vat},
-        {"label": _("Charged with the order (one-time and first month)"), "net": view.net, "vat": view.vat},
     ]
+    charged = {"label": _("Charged with the order (one-time and first month)"), "net": view.net, "vat": view.vat}
+    return [total for total in totals if total["net"] or total["vat"]] + [charged]
 
 
-def _cart_state(principal: Principal, line_forms: dict[int, forms.Form] | None = None) -> dict:
+def _needs_parent(row: selectors.CartRow) -> bool:
+    return row.product is not None and row.product.is_option and any(p.field == "parent" for p in row.problems)
+
+
+def _cart_state(
+    principal: Principal,
+    line_forms: dict[int, forms.Form] | None = None,
+    attach_forms: dict[int, AttachForm] | None = None,
+) -> dict:
     view = selectors.cart_view(principal=principal)
     forms_given = line_forms or {}
+    attach_given = attach_forms or {}
     by_line = {row.line.pk: row for row in view.rows}
-    rows = [
-        CartRowView(
-            row=by_line[line.pk],
-            depth=depth,
-            form=forms_given.get(line.pk)
-            or QuantityForm(initial={"quantity": line.quantity}, auto_id=f"id_line{line.pk}_%s"),
+    contracts = None
+    rows = []
+    for line, depth in _nested([row.line for row in view.rows], lambda line: line.parent_line_id):
+        row = by_line[line.pk]
+        attach = None
+        if _needs_parent(row):
+            if contracts is None:
+                contracts = list(selectors.contracts_list(principal=principal))
+            attach = attach_given.get(line.pk) or AttachForm(
+                parents=_parent_choices(view.rows, contracts, set(row.product.parent_types), exclude=line.pk),
+                auto_id=f"id_attach{line.pk}_%s",
+            )
+        rows.append(
+            CartRowView(
+                row=row,
+                depth=depth,
+                form=forms_given.get(line.pk)
+                or QuantityForm(initial={"quantity": line.quantity}, auto_id=f"id_line{line.pk}_%s"),
+                attach=attach,
+            )
         )
-        for line, depth in _nested([row.line for row in view.rows], lambda line: line.parent_line_id)
-    ]
     totals = [{**total, "gross": total["net"] + total["vat"]} for total in _totals(view)]
     return {
         "rows": rows,
@@ -186,28 +222,33 @@ def _orderable_products(principal: Principal) -> list[ProductRef]:
     return [product for product in products if not product.type.for_sims]
 
 
-def _parents(principal: Principal, rows: list[CartRowView], products: list[ProductRef]) -> list:
-    """What an option can be added to: a fitting line of the cart, or an active contract."""
-    wanted = {kind for product in products for kind in product.parent_types}
+def _parent_choices(rows: list, contracts: list, wanted: set, exclude: int | None = None) -> list:
+    """What an option can be added to, grouped: a fitting line of the cart, or an active contract."""
     in_cart = [
         (f"line:{row.line.pk}", _("%(name)s (in the cart)") % {"name": row.product.name})
         for row in rows
-        if row.product is not None and row.product.type in wanted
+        if row.product is not None and row.product.type in wanted and row.line.pk != exclude
     ]
-    contracts = [
+    running = [
         (
             f"contract:{contract.pk}",
             _("%(name)s, contract %(number)s") % {"name": contract.product_name, "number": contract.number},
         )
-        for contract in selectors.contracts_list(principal=principal)
+        for contract in contracts
         if contract.product_type in wanted
     ]
     groups = []
     if in_cart:
         groups.append((_("In the cart"), in_cart))
-    if contracts:
-        groups.append((_("Active contracts"), contracts))
+    if running:
+        groups.append((_("Active contracts"), running))
     return groups
+
+
+def _parents(principal: Principal, rows: list[CartRowView], products: list[ProductRef]) -> list:
+    """The picker's parents: whatever any offered option can be added to."""
+    wanted = {kind for product in products for kind in product.parent_types}
+    return _parent_choices(rows, list(selectors.contracts_list(principal=principal)), wanted)
 
 
 def _addresses(principal: Principal) -> list:
@@ -220,11 +261,12 @@ def _cart_page(
     add_form: CartAddForm | None = None,
     checkout_form: CheckoutForm | None = None,
     line_forms: dict[int, forms.Form] | None = None,
+    attach_forms: dict[int, AttachForm] | None = None,
     status: int = 200,
     fragment: bool = False,
 ) -> HttpResponse:
     principal = request.principal
-    state = _cart_state(principal, line_forms)
+    state = _cart_state(principal, line_forms, attach_forms)
     if add_form is None:
         products = _orderable_products(principal)
         add_form = CartAddForm(products=products, parents=_parents(principal, state["rows"], products))
@@ -257,9 +299,39 @@ def cart_add(request: HttpRequest) -> HttpResponse:
     done, line = _call(form, lambda d: services.cart_add(principal=principal, **form.arguments()))
     if done:
         name = form.products[line.product_id].name
-        messages.success(request, _("%(name)s is in the cart.") % {"name": name})
+        if form.products[line.product_id].is_option and not (line.parent_line_id or line.parent_contract_id):
+            messages.warning(
+                request,
+                _("%(name)s is in the cart. It still needs its parent: choose it under “Add to” on its line.")
+                % {"name": name},
+            )
+        else:
+            messages.success(request, _("%(name)s is in the cart.") % {"name": name})
         return redirect("orders:cart")
     return _cart_page(request, add_form=form, status=400)
+
+
+@require_POST
+@requires(Permission.ORDERS_CREATE)
+def cart_line_attach(request: HttpRequest, line_id: int) -> HttpResponse:
+    """An option that waits in the cart gets its parent: a line of the cart or an active contract."""
+    principal = request.principal
+    view = selectors.cart_view(principal=principal)
+    row = next((row for row in view.rows if row.line.pk == line_id), None)
+    if row is None:
+        raise NotFound(_("This line is no longer in the cart."), field="line_id")
+    wanted = set(row.product.parent_types) if row.product is not None else set()
+    contracts = list(selectors.contracts_list(principal=principal))
+    form = AttachForm(
+        request.POST,
+        parents=_parent_choices(view.rows, contracts, wanted, exclude=line_id),
+        auto_id=f"id_attach{line_id}_%s",
+    )
+    done, _line = _call(form, lambda d: services.cart_attach(principal=principal, line_id=line_id, **form.arguments()))
+    if done:
+        messages.success(request, _("%(name)s is added to its parent.") % {"name": row.product.name})
+        return redirect("orders:cart")
+    return _cart_page(request, attach_forms={line_id: form}, status=400)
 
 
 @require_POST
@@ -267,6 +339,7 @@ def cart_add(request: HttpRequest) -> HttpResponse:
 def cart_line(request: HttpRequest, line_id: int) -> HttpResponse:
     """A new quantity; with htmx the cart comes back in place, totals and problems updated."""
     form = QuantityForm(request.POST, auto_id=f"id_line{line_id}_%s")
+    selectors.cart_line_get(principal=request.principal, line_id=line_id)  # someone else's line: 404, not a form error
     done, _line = _call(
         form, lambda d: services.cart_update(principal=request.principal, line_id=line_id, quantity=d["quantity"])
     )
@@ -318,20 +391,37 @@ def orders(request: HttpRequest) -> HttpResponse:
         "status": status,
         "tabs": _status_tabs(status),
         "can_order": principal.can(Permission.ORDERS_CREATE),
+        # The column of corrections only when this page has one.
+        "has_corrections": any(corrections_of(found_order) for found_order in page.items),
     }
     return render(request, "orders/orders.html", context)
 
 
-@requires(Permission.ORDERS_VIEW)
-def order(request: HttpRequest, number: int) -> HttpResponse:
-    principal = request.principal
-    found = selectors.order_get(principal=principal, order_number=number)
+def _placed_by(found) -> str:
+    """Who placed the order: the person's name where it is known, else the label the order keeps (an API
+    client, or a person since removed)."""
+    user = tenancy.user_get(user_id=found.placed_by_id) if found.placed_by_id else None
+    name = user.full_name if user is not None else ""
+    return name or found.placed_by
+
+
+def _order_page(request: HttpRequest, found, *, back_office: bool = False) -> HttpResponse:
     context = {
         "order": found,
         "lines": _nested(list(found.lines.all()), lambda line: line.parent_line_id),
-        "can_order": principal.can(Permission.ORDERS_CREATE),
+        "placed_by": _placed_by(found),
+        "can_order": not back_office and request.principal.can(Permission.ORDERS_CREATE),
+        "back_office": back_office,
+        "customer": tenancy.organisation_refs(organisation_ids=[found.organisation_id]).get(found.organisation_id)
+        if back_office
+        else None,
     }
     return render(request, "orders/order.html", context)
+
+
+@requires(Permission.ORDERS_VIEW)
+def order(request: HttpRequest, number: int) -> HttpResponse:
+    return _order_page(request, selectors.order_get(principal=request.principal, order_number=number))
 
 
 @require_POST
@@ -348,7 +438,13 @@ def order_reorder(request: HttpRequest, number: int) -> HttpResponse:
         return redirect(_next(request, reverse("orders:order_detail", args=[number])))
     messages.success(
         request,
-        _("The products of order %(number)s are in the cart (%(n)s lines): check the quantities and place the order.")
+        ngettext(
+            "The products of order %(number)s are in the cart: %(n)s line added. Check the quantity and place the "
+            "order.",
+            "The products of order %(number)s are in the cart: %(n)s lines added. Check the quantities and place the "
+            "order.",
+            len(added),
+        )
         % {"number": number, "n": len(added)},
     )
     return redirect("orders:cart")
@@ -356,8 +452,12 @@ def order_reorder(request: HttpRequest, number: int) -> HttpResponse:
 
 @requires(Permission.ORDERS_VIEW)
 def affected_sims(request: HttpRequest, number: int) -> HttpResponse:
-    """ "Betroffene SIMs": ICCID, label, IMSI and MSISDN of the SIMs the order delivered, topped up or extended."""
-    found = selectors.order_get(principal=request.principal, order_number=number)
+    """ "Betroffene SIMs": ICCID, label, IMSI and MSISDN of the SIMs the order delivered, topped up or extended;
+    the operator's staff get any customer's."""
+    if tenancy.is_operator(organisation_id=request.principal.organisation_id):
+        found = selectors.back_office_order(principal=request.principal, order_number=number)
+    else:
+        found = selectors.order_get(principal=request.principal, order_number=number)
     response = HttpResponse(documents.affected_sims_xlsx(found), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="order-{found.number}-sims.xlsx"'
     return response
@@ -378,7 +478,10 @@ def document(request: HttpRequest, number: str) -> HttpResponse:
 @requires(Permission.ORDERS_VIEW)
 def contracts(request: HttpRequest) -> HttpResponse:
     principal = request.principal
-    rows = _nested(list(selectors.contracts_list(principal=principal)), lambda contract: contract.parent_id)
+    found = selectors.contracts_list(principal=principal).select_related("order_line__order")
+    # Numbers in order (CT-9 before CT-10), so that options stand under their parent as they were added.
+    numbered = sorted(found, key=lambda contract: (len(contract.number), contract.number))
+    rows = _nested(numbered, lambda contract: contract.parent_id)
     context = {
         "rows": [(contract, depth, ProductType(contract.product_type).label) for contract, depth in rows],
         "can_order": principal.can(Permission.ORDERS_CREATE),
@@ -438,7 +541,7 @@ def _sim_order(request: HttpRequest, kind: str) -> HttpResponse:
         return redirect(back)
     status = 200
     if request.method == "POST" and data.get("confirmed"):
-        form = SimOrderForm(data, products=products, sim_count=len(iccids))
+        form = SimOrderForm(data, products=products)
         order_for_sims = services.topup_order if kind == "topup" else services.extension_order
         done, placed = _call(
             form,
@@ -455,9 +558,41 @@ def _sim_order(request: HttpRequest, kind: str) -> HttpResponse:
         initial = {"iccid": iccids, "next": back, "idempotency_key": idempotency_key()}
         if chosen and chosen.isdigit() and int(chosen) in {product.id for product in products}:
             initial["product_id"] = int(chosen)
-        form = SimOrderForm(initial=initial, products=products, sim_count=len(iccids))
-    context = {"form": form, "kind": kind, "spec": spec, "iccids": iccids, "back": back, "products": products}
+        form = SimOrderForm(initial=initial, products=products)
+    shown = _sims_shown(principal, iccids)
+    context = {
+        "form": form,
+        "kind": kind,
+        "spec": spec,
+        "iccids": iccids,
+        "sims": shown,
+        "more": len(iccids) - len(shown),
+        "back": back,
+        "back_label": (shown[0]["label"] or shown[0]["iccid"]) if one and shown else _("My SIMs"),
+        "products": products,
+        "choices": list(zip(form["product_id"], [_sim_order_price(p, len(iccids)) for p in products], strict=True)),
+    }
     return render(request, "orders/sim_order.html", context, status=status)
+
+
+SIMS_SHOWN = 10
+
+
+def _sims_shown(principal: Principal, iccids: list[str]) -> list[dict]:
+    """The first SIMs of the order with their labels, in the order given; an ICCID not found (the service
+    refuses it on confirmation) is shown as given."""
+    first = iccids[:SIMS_SHOWN]
+    labels = {sim.iccid: sim.label for sim in connectivity.sims_get(principal=principal, iccids=first)}
+    return [{"iccid": iccid, "label": labels.get(iccid, "")} for iccid in first]
+
+
+def _sim_order_price(product: ProductRef, sim_count: int) -> dict:
+    """What a top-up or extension costs for this many SIMs: net, VAT (rounded once, as the order rounds it) and
+    gross."""
+    price = product.price
+    net = price.one_time_net * sim_count
+    vat = (net * price.vat_rate / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return {"unit": price.one_time_net, "net": net, "vat": vat, "gross": net + vat, "currency": price.currency}
 
 
 @requires(Permission.ORDERS_CREATE)
@@ -528,13 +663,27 @@ def _back_office(
                 correction_form=given if isinstance(given, CorrectionForm) else CorrectionForm(prefix=prefix),
             )
         )
-    context = {"page": orders_page, "rows": rows, "status": shown, "tabs": _status_tabs(shown)}
+    context = {
+        "page": orders_page,
+        "rows": rows,
+        "status": shown,
+        "tabs": _status_tabs(shown),
+        # A tab of one status needs no column saying it (the cancelled tab keeps it for the reasons).
+        "show_status": shown in ("", OrderStatus.CANCELLED),
+    }
     return render(request, "orders/back_office.html", context, status=code)
 
 
 @requires(Permission.ORGANISATIONS_MANAGE)
 def back_office(request: HttpRequest) -> HttpResponse:
     return _back_office(request)
+
+
+@requires(Permission.ORGANISATIONS_MANAGE)
+def back_office_order(request: HttpRequest, number: int) -> HttpResponse:
+    """Any customer's order as the customer sees it, read-only, for the operator's staff."""
+    found = selectors.back_office_order(principal=request.principal, order_number=number)
+    return _order_page(request, found, back_office=True)
 
 
 def _back_office_url(request: HttpRequest) -> str:

@@ -2,7 +2,7 @@
 
 from ..rules import Item, Problem, check
 from .autotopup import auto_top_up_run, auto_top_up_set
-from .cart import cart_add, cart_order, cart_remove, cart_update, contract_reorder, order_reorder
+from .cart import cart_add, cart_attach, cart_order, cart_remove, cart_update, contract_reorder, order_reorder
 from .direct import Wanted, order_create
 from .fulfilment import order_cancel, order_complete
 from .invoices import correction_issue
@@ -16,6 +16,7 @@ __all__ = [
     "auto_top_up_run",
     "auto_top_up_set",
     "cart_add",
+    "cart_attach",
     "cart_order",
     "cart_remove",
     "cart_update",

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from switchboard.catalog import selectors as catalog
-from switchboard.catalog.contracts import ProductRef
+from switchboard.catalog.contracts import ProductRef, ProductType
 from switchboard.core.errors import NotFound, ValidationFailed
 from switchboard.core.principal import Principal
 from switchboard.tenancy import selectors as tenancy
@@ -23,7 +23,7 @@ from switchboard.tenancy.contracts import AddressData
 from ..contracts import ContractStatus
 from ..models import Cart, CartLine, Contract, Order
 from ..rules import Item
-from ..selectors import cart_get, cart_keys, order_get
+from ..selectors import cart_get, cart_keys, cart_line_get, order_get
 from .placing import existing_order, place
 
 
@@ -56,14 +56,8 @@ def _term(value: object, product: ProductRef) -> int | None:
 
 
 def _line(principal: Principal, line_id: object) -> CartLine:
-    cart = cart_of(principal)
-    try:
-        line = cart.lines.select_for_update().filter(pk=int(line_id)).first() if cart else None  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        line = None
-    if line is None:
-        raise NotFound(_("This line is not in your cart."), field="line_id", code="cart_line_not_found")
-    return line
+    line = cart_line_get(principal=principal, line_id=line_id)
+    return CartLine.objects.select_for_update().get(pk=line.pk)
 
 
 @transaction.atomic
@@ -123,6 +117,45 @@ def cart_update(*, principal: Principal, line_id: object, quantity: object) -> C
     line = _line(principal, line_id)
     line.quantity = _quantity(quantity)
     line.save(update_fields=["quantity", "updated_at"])
+    return line
+
+
+@transaction.atomic
+def cart_attach(
+    *, principal: Principal, line_id: object, parent_line_id: object = None, parent_contract_id: object = None
+) -> CartLine:
+    """Give an option of the cart its parent: another line of the cart or an active contract."""
+    line = _line(principal, line_id)
+    product = catalog.product_for(organisation_id=principal.organisation_id, product_id=line.product_id)
+    if not product.is_option:
+        raise ValidationFailed(
+            _("%(name)s is not an option; it stands on its own.") % {"name": product.name},
+            field="parent",
+            code="not_option",
+        )
+    if (parent_line_id in (None, "")) == (parent_contract_id in (None, "")):
+        raise ValidationFailed(_("Choose a line of the cart or an active contract."), field="parent", code="required")
+    if parent_line_id not in (None, ""):
+        parent = _line(principal, parent_line_id)
+        parent_type = catalog.product_for(organisation_id=principal.organisation_id, product_id=parent.product_id).type
+        line.parent_line, line.parent_contract = parent, None
+    else:
+        contract = _contract(principal, parent_contract_id)
+        parent_type = ProductType(contract.product_type)
+        line.parent_line, line.parent_contract = None, contract
+    if parent_type not in product.parent_types:
+        raise ValidationFailed(
+            _("%(option)s cannot be added to a %(parent)s; it needs a %(wanted)s.")
+            % {
+                "option": product.name,
+                "parent": parent_type.label,
+                "wanted": ", ".join(t.label for t in product.parent_types),
+            },
+            field="parent",
+            code="wrong_parent",
+        )
+    line.term_months = None
+    line.save(update_fields=["parent_line", "parent_contract", "term_months", "updated_at"])
     return line
 
 

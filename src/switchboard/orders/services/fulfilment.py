@@ -39,7 +39,7 @@ def _contract(line: OrderLine, at: datetime) -> Contract:
         parent = Contract.objects.filter(order_line_id=line.parent_line_id).first()
     started = timezone.localdate(at)
     return Contract.objects.create(
-        number=f"V-{next_number('contract')}",
+        number=f"CT-{next_number('contract')}",
         organisation_id=line.order.organisation_id,
         product_id=line.product_id,
         product_name=line.product_name,
@@ -61,10 +61,14 @@ def _fulfil_line(order: Order, line: OrderLine, at: datetime) -> None:
     product = catalog.product_for(organisation_id=order.organisation_id, product_id=line.product_id, withdrawn_too=True)
     if kind == ProductType.SIM_CARD:
         count = line.quantity * max(product.package_size, 1)
-        _affected(
-            order,
-            sims.sims_deliver(organisation_id=order.organisation_id, form_factor=product.form_factor, count=count),
+        delivered = sims.sims_deliver(
+            organisation_id=order.organisation_id,
+            form_factor=product.form_factor,
+            count=count,
+            data_bytes=product.data_bytes or None,  # a product without volumes of its own: the SIM plan's
+            sms=product.sms or None,
         )
+        _affected(order, delivered)
     elif kind == ProductType.DEVICE:
         line.serial_numbers = catalog_services.devices_hand_out(
             product_id=line.product_id, count=line.quantity, organisation_id=order.organisation_id, order_id=order.pk

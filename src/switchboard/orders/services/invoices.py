@@ -27,7 +27,7 @@ def _issue(order: Order, kind: DocumentKind, net: Decimal, vat: Decimal, reason:
     document = Document(
         order=order,
         kind=kind,
-        number=f"R-{next_number('invoice')}",
+        number=f"INV-{next_number('invoice')}",
         issued_at=timezone.now(),
         currency=order.currency,
         net=net,

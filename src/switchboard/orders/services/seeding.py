@@ -34,7 +34,7 @@ def demo_orders(*, operator: Principal, customer: Principal) -> None:
     telephony = cart_order(principal=customer, customer_reference="Head office telephony")
     order_complete(principal=operator, order_number=telephony.number)
 
-    low = connectivity.sims_list(principal=customer).filter(data_status=2).first()  # an exhausted SIM, if any
+    low = connectivity.sims_list(principal=customer).filter(data_status=1).first()  # a SIM running low, if any
     if low is not None:
         topup_order(principal=customer, iccids=[low.iccid], payment_method="creditcard")
 

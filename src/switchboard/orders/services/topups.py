@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from switchboard.catalog import selectors as catalog
-from switchboard.catalog.contracts import ProductType
+from switchboard.catalog.contracts import TOPUP_TYPES, ProductType
 from switchboard.connectivity import services as sims
 from switchboard.connectivity.contracts import SimRef
 from switchboard.core.errors import NotFound, ValidationFailed
@@ -19,8 +19,6 @@ from ..contracts import OrderType
 from ..models import Order
 from ..rules import Item
 from .placing import existing_order, place
-
-TOPUP_TYPES = (ProductType.DATA_TOPUP, ProductType.SMS_TOPUP)
 
 
 def _product(principal: Principal, product_id: object, types: tuple[ProductType, ...]):

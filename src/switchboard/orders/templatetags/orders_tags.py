@@ -7,13 +7,14 @@ from decimal import Decimal
 
 from django import template
 from django.utils import formats, timezone
+from django.utils.translation import ngettext
 
 from switchboard.catalog import selectors as catalog
-from switchboard.catalog.contracts import ProductType
+from switchboard.catalog.contracts import TOPUP_TYPES, ProductType
 from switchboard.core.principal import Permission
 
 from .. import selectors
-from ..contracts import DocumentKind, OrderStatus, OrderType
+from ..contracts import SIM_ORDER_TYPES, DocumentKind, OrderStatus
 
 register = template.Library()
 
@@ -22,8 +23,6 @@ STATUS_BADGES = {
     OrderStatus.COMPLETED: "done",
     OrderStatus.CANCELLED: "disabled",
 }
-# Orders for SIMs the customer has: nothing in them can be put into the cart again.
-SIM_SERVICE_ORDERS = {OrderType.TOPUP, OrderType.BULK_TOPUP, OrderType.AUTO_TOPUP, OrderType.EXTENSION}
 # Line types whose fulfilment leaves a list of affected SIMs on the order.
 SIM_LINE_TYPES = {
     ProductType.SIM_CARD,
@@ -31,7 +30,10 @@ SIM_LINE_TYPES = {
     ProductType.SMS_TOPUP,
     ProductType.LIFETIME_EXTENSION,
 }
-TOPUP_TYPES = (ProductType.DATA_TOPUP, ProductType.SMS_TOPUP)
+# Terms from this long on read in years when whole: 120 months is "10 years"; the usual 12, 24 and 36 months stay in
+# months, as the products are named ("SIP trunk, 24 months").
+YEARS_FROM_MONTHS = 48
+DASH = "\N{EN DASH}"
 
 
 @register.filter
@@ -39,6 +41,44 @@ def money(value: Decimal | int | None, currency: str = "EUR") -> str:
     """An amount with two decimals and the reader's separators, then the currency code."""
     amount = formats.number_format(value or 0, decimal_pos=2, use_l10n=True, force_grouping=True)
     return f"{amount}\N{NO-BREAK SPACE}{currency}"
+
+
+@register.filter
+def money_or_dash(value: Decimal | int | None, currency: str = "EUR") -> str:
+    """An amount, or a dash where there is nothing to pay (a SIM card has no monthly price)."""
+    return money(value, currency) if value else DASH
+
+
+@register.filter
+def monthly_total(contract) -> Decimal:
+    """What a contract costs a month: its quantity times the unit price."""
+    return contract.recurring_net * contract.quantity
+
+
+@register.filter
+def term(months: int | None) -> str:
+    """A term as people say it: "24 months", "10 years"; a dash for none."""
+    if not months:
+        return DASH
+    if months >= YEARS_FROM_MONTHS and months % 12 == 0:
+        years = months // 12
+        return ngettext("%(n)s year", "%(n)s years", years) % {"n": years}
+    return ngettext("%(n)s month", "%(n)s months", months) % {"n": months}
+
+
+@register.filter
+def lines_summary(order) -> str:
+    """What was ordered, in one line: "5 x IoT SIM card" (with the multiplication sign), or the first line and
+    how many more."""
+    lines = list(order.lines.all())
+    if not lines:
+        return ""
+    line = next((line for line in lines if line.parent_line_id is None), lines[0])
+    first = f"{line.quantity}\N{NO-BREAK SPACE}\N{MULTIPLICATION SIGN} {line.product_name}"
+    more = len(lines) - 1
+    if not more:
+        return first
+    return ngettext("%(first)s and %(n)s more", "%(first)s and %(n)s more", more) % {"first": first, "n": more}
 
 
 @register.filter
@@ -53,7 +93,7 @@ def status_badge(status: str) -> str:
 @register.filter
 def reorderable(order) -> bool:
     """Whether "reorder" can put anything of the order into the cart (top-ups and extensions are for SIMs)."""
-    return order.order_type not in SIM_SERVICE_ORDERS
+    return order.order_type not in SIM_ORDER_TYPES
 
 
 @register.filter

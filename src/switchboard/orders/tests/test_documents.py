@@ -29,7 +29,7 @@ def pdf_text(data: bytes) -> str:
 
 def invoice_numbers() -> list[int]:
     rows = Document.objects.values_list("number", flat=True)
-    return sorted(int(number.removeprefix("R-")) for number in rows)
+    return sorted(int(number.removeprefix("INV-")) for number in rows)
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_invoice_pdf_shows_issuer_customer_lines_and_totals(world, fleet, catalo
     text = pdf_text(invoice.pdf)
 
     assert f"Invoice {invoice.number}" in text
-    assert re.fullmatch(r"R-\d+", invoice.number)
+    assert re.fullmatch(r"INV-\d+", invoice.number)
     for expected in ("Operator AG", "Netzweg 5", "20095 Hamburg", "DE111222333", "+49 40 123456"):
         assert expected in text  # the issuer
     for expected in ("Acme GmbH", "Erika Muster", "Müllerstraße 12", "3. OG", "10115 Berlin", "DE999888777"):
@@ -126,7 +126,7 @@ def test_invoice_renders_without_any_billing_address(world, catalog):
     unsaved = Document(
         order=order,
         kind=DocumentKind.INVOICE,
-        number="R-1",
+        number="INV-1",
         issued_at=order.created_at,
         currency="EUR",
         net=Decimal("1"),
@@ -134,7 +134,7 @@ def test_invoice_renders_without_any_billing_address(world, catalog):
         gross=Decimal("1.19"),
     )
     text = pdf_text(documents.invoice_pdf(unsaved))
-    assert "Operator AG" in text and "Invoice R-1" in text and "Total 1.19 EUR" in text
+    assert "Operator AG" in text and "Invoice INV-1" in text and "Total 1.19 EUR" in text
 
 
 def test_another_tenant_cannot_fetch_the_invoice(world, fleet, catalog):

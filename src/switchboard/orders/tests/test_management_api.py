@@ -238,7 +238,7 @@ def test_sort_by_status_then_number(mgmt, world, fleet, catalog):
     ]
     detail = mgmt("get", f"/v1/orders/{second.number}")
     order = assert_matches(detail, ORDERS, "/v1/orders/{order_number}", formats=False)
-    assert order["invoice_number"].startswith("R-") and order["invoice_amount"] == "81.99"
+    assert order["invoice_number"].startswith("INV-") and order["invoice_amount"] == "81.99"
 
 
 def test_another_customers_order_is_not_found(mgmt, foreign, world, catalog):
@@ -264,7 +264,7 @@ def test_top_up_lets_an_exhausted_sim_open_a_data_session_again(mgmt, fleet, cat
     assert sim.data_remaining == 500 * MB and authorized(sim)
     order = mgmt("get", path_of(response["Location"])).json()
     assert order["order_type"] == OrderType.TOPUP and order["order_status"] == OrderStatus.COMPLETED
-    assert order["invoice_number"].startswith("R-") and order["invoice_amount"] == "11.90"
+    assert order["invoice_number"].startswith("INV-") and order["invoice_amount"] == "11.90"
     assert order["sims"][0]["iccid"] == sim.iccid
     assert order["sims"][0]["_links"][0]["href"].endswith(f"/management-api/v1/sims/{sim.iccid}")
     assert Order.objects.get().payment_method == "creditcard"

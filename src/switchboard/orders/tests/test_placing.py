@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from switchboard.catalog.models import ResellerPrice
+from switchboard.connectivity.contracts import MB
 from switchboard.connectivity.models import Sim
 from switchboard.core.errors import NotFound, PermissionDenied, ValidationFailed
 from switchboard.orders import selectors, services
@@ -110,7 +111,7 @@ def test_sim_order_completed_by_the_operator_delivers_sims_contracts_and_invoice
     assert Sim.objects.filter(iccid__in=delivered, organisation_id=world.customer.pk).count() == 2
     trunk_contract = Contract.objects.get(product_type="sip_trunk")
     assert trunk_contract.options.get().quantity == 10
-    assert order.documents.get().number.startswith("R-")
+    assert order.documents.get().number.startswith("INV-")
 
 
 def test_another_tenant_cannot_see_or_reorder_the_order(world, catalog):
@@ -223,3 +224,49 @@ def test_an_order_placed_before_its_product_was_withdrawn_is_still_delivered(wor
     catalog.sim_card.save()
     services.order_complete(principal=principal(fleet.operator_admin), order_number=order.number)
     assert order.sims.count() == 1
+
+
+def test_an_option_gets_its_parent_in_the_cart(world, fleet, catalog):
+    owner = principal(world.owner)
+    channel = services.cart_add(principal=owner, product_id=catalog.channel.pk, quantity=4)
+    trunk = services.cart_add(principal=owner, product_id=catalog.trunk.pk, term_months=36)
+    with pytest.raises(ValidationFailed) as refused:
+        services.cart_attach(principal=principal(world.owner), line_id=trunk.pk, parent_line_id=channel.pk)
+    assert refused.value.code == "not_option"
+    ums_line = services.cart_add(principal=owner, product_id=catalog.ums.pk)
+    with pytest.raises(ValidationFailed) as refused:  # a voice channel goes on a trunk, not on a UMS package
+        services.cart_attach(principal=owner, line_id=channel.pk, parent_line_id=ums_line.pk)
+    assert refused.value.code == "wrong_parent"
+    services.cart_attach(principal=owner, line_id=channel.pk, parent_line_id=trunk.pk)
+    services.cart_attach(principal=owner, line_id=ums_line.pk, parent_line_id=trunk.pk)
+    order = services.cart_order(principal=owner)
+    assert {line.product_type: line.term_months for line in order.lines.all()} == {
+        "sip_trunk": 36,
+        "voice_channel": 36,
+        "ums_package": 36,
+    }
+
+
+def test_an_option_is_attached_to_an_active_contract_of_the_own_organisation_only(world, fleet, catalog):
+    stranger = principal(world.other_owner)
+    services.cart_add(principal=stranger, product_id=catalog.trunk.pk)
+    foreign_order = services.cart_order(principal=stranger)
+    services.order_complete(principal=principal(fleet.operator_admin), order_number=foreign_order.number)
+    foreign_contract = Contract.objects.get()
+    owner = principal(world.owner)
+    channel = services.cart_add(principal=owner, product_id=catalog.channel.pk)
+    with pytest.raises(NotFound):
+        services.cart_attach(principal=owner, line_id=channel.pk, parent_contract_id=foreign_contract.pk)
+    with pytest.raises(NotFound):
+        services.cart_attach(principal=stranger, line_id=channel.pk, parent_contract_id=foreign_contract.pk)
+
+
+def test_sims_start_with_the_volumes_of_the_product_they_were_sold_as(world, fleet, catalog, shipping):
+    catalog.sim_card.data_bytes, catalog.sim_card.sms = 1000 * MB, 50
+    catalog.sim_card.save()
+    owner = principal(world.owner)
+    services.cart_add(principal=owner, product_id=catalog.sim_card.pk, quantity=1)
+    order = services.cart_order(principal=owner, address_id=shipping.pk)
+    services.order_complete(principal=principal(fleet.operator_admin), order_number=order.number)
+    sim = Sim.objects.get(pk=order.sims.get().sim_id)
+    assert (sim.data_total, sim.data_remaining, sim.sms_total) == (1000 * MB, 1000 * MB, 50)

@@ -3,6 +3,7 @@ and the operator's back office; who sees what, refusals in place, another tenant
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
 
 import pytest
@@ -15,6 +16,8 @@ from switchboard.orders.models import AutoTopUp, CartLine, Contract, Document, O
 from switchboard.tenancy.models import Address
 from switchboard.tenancy.tests.factories import principal
 
+# An amount of nothing, as the pages would print it (not the end of 10.00).
+ZERO = re.compile(r"(?<![\d.,])0\.00\N{NO-BREAK SPACE}EUR")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -199,6 +202,66 @@ def test_sim_order_refusals_show_on_the_cart(world, fleet, catalog, portal):
     assert not Order.objects.exists() and CartLine.objects.count() == 1
 
 
+def test_an_option_added_without_parent_warns_that_it_still_needs_one(world, catalog, portal):
+    response = portal(world.owner).post(
+        reverse("orders:cart_add"), {"product_id": catalog.channel.pk, "quantity": 2}, follow=True
+    )
+    page = _text(response)
+    assert '<li class="warning">Voice channel is in the cart. It still needs its parent' in page
+    assert 'data-testid="attach"' in page  # the line offers to add it to something at once
+
+
+def test_an_option_gets_its_parent_in_the_cart(world, catalog, portal):
+    owner = principal(world.owner)
+    channel = services.cart_add(principal=owner, product_id=catalog.channel.pk, quantity=4)
+    trunk = services.cart_add(principal=owner, product_id=catalog.trunk.pk, term_months=24)
+    browser = portal(world.owner)
+    page = _text(browser.get(reverse("orders:cart")))
+    attach = reverse("orders:cart_line_attach", args=[channel.pk])
+    assert attach in page and "SIP trunk (in the cart)" in page
+    assert reverse("orders:cart_line_attach", args=[trunk.pk]) not in page  # the trunk stands on its own
+    response = browser.post(attach, {"parent": f"line:{trunk.pk}"}, follow=True)
+    channel.refresh_from_db()
+    assert channel.parent_line_id == trunk.pk
+    page = _text(response)
+    assert 'data-testid="place-order" disabled' not in page and "24 months, as its parent" in page
+
+
+def test_attaching_refusals_show_on_the_line(world, catalog, portal):
+    owner = principal(world.owner)
+    channel = services.cart_add(principal=owner, product_id=catalog.channel.pk)
+    sim = services.cart_add(principal=owner, product_id=catalog.sim_card.pk)
+    browser = portal(world.owner)
+    attach = reverse("orders:cart_line_attach", args=[channel.pk])
+    for bad in ("", f"line:{sim.pk}", f"line:{channel.pk}", "contract:999"):
+        response = browser.post(attach, {"parent": bad})
+        assert response.status_code == 400 and 'role="alert"' in _text(response)
+    channel.refresh_from_db()
+    assert channel.parent_line_id is None and channel.parent_contract_id is None
+
+
+def test_another_tenant_cannot_attach_a_line(world, catalog, portal):
+    owner = principal(world.owner)
+    channel = services.cart_add(principal=owner, product_id=catalog.channel.pk)
+    trunk = services.cart_add(principal=owner, product_id=catalog.trunk.pk)
+    response = portal(world.other_owner).post(
+        reverse("orders:cart_line_attach", args=[channel.pk]), {"parent": f"line:{trunk.pk}"}
+    )
+    assert response.status_code == 404
+    channel.refresh_from_db()
+    assert channel.parent_line_id is None
+
+
+def test_cart_hides_charges_it_does_not_make(world, catalog, portal):
+    services.cart_add(principal=principal(world.owner), product_id=catalog.sim_card.pk, quantity=5)
+    page = _text(portal(world.owner).get(reverse("orders:cart")))
+    assert "10 years" in page and "120 months" not in page
+    assert "5 \N{MULTIPLICATION SIGN} 10.00\N{NO-BREAK SPACE}EUR" in page  # the unit price under the line's total
+    assert ">Monthly</td>" not in page  # no all-zero monthly row in the totals
+    cart = page[page.index('id="cart"') : page.index('id="checkout"')]
+    assert " once" not in cart and not ZERO.search(cart)
+
+
 # Orders, documents, contracts
 
 
@@ -212,6 +275,31 @@ def test_orders_list_with_invoice_affected_sims_and_corrections(world, fleet, po
     assert reverse("orders:document", args=[correction.number]) in page
     assert reverse("orders:affected_sims", args=[sim_order.number]) in page
     assert "Completed" in page
+
+
+def test_orders_list_leaves_out_the_corrections_column_when_there_are_none(world, portal, sim_order):
+    page = _text(portal(world.owner).get(reverse("orders:orders")))
+    assert "Additional documents" not in page
+    assert f'href="{reverse("orders:order_detail", args=[sim_order.number])}"' in page
+
+
+def test_order_detail_reads_terms_in_years_and_hides_zero_prices(world, portal, sim_order):
+    page = _text(portal(world.owner).get(reverse("orders:order_detail", args=[sim_order.number])))
+    assert "10 years" in page and "120 months" not in page
+    assert not ZERO.search(page)  # a SIM card has no monthly price
+    assert world.owner.user.full_name in page  # placed by, with the person's name
+    assert 'class="secondary" data-testid="reorder"' in page
+
+
+@pytest.mark.parametrize("lines, expected", [(1, "1 line added"), (2, "2 lines added")])
+def test_reorder_message_counts_lines(world, catalog, portal, lines, expected):
+    owner = principal(world.owner)
+    trunk = services.cart_add(principal=owner, product_id=catalog.trunk.pk)
+    if lines == 2:
+        services.cart_add(principal=owner, product_id=catalog.ums.pk, parent_line_id=trunk.pk)
+    order = services.cart_order(principal=owner)
+    response = portal(world.owner).post(reverse("orders:order_reorder", args=[order.number]), follow=True)
+    assert f"The products of order {order.number} are in the cart: {expected}." in _text(response)
 
 
 def test_order_detail_lists_lines_with_options_under_their_parent(world, portal, trunk_order):
@@ -272,6 +360,8 @@ def test_contracts_with_options_and_reorder(world, fleet, portal, trunk_order):
     page = _text(browser.get(reverse("orders:contracts")))
     trunk = Contract.objects.get(product_type="sip_trunk")
     assert trunk.number in page and page.index("SIP trunk") < page.index('<tr class="option">')
+    assert reverse("orders:order_detail", args=[trunk_order.number]) in page  # the order that started it
+    assert "9.80\N{NO-BREAK SPACE}EUR" in page  # 2 UMS packages x 4.90 a month
     response = browser.post(reverse("orders:contract_reorder", args=[trunk.pk]))
     assert response.status_code == 302 and response["Location"] == reverse("orders:cart")
     line = CartLine.objects.get()
@@ -290,6 +380,9 @@ def test_another_tenants_contract_cannot_be_reordered(world, fleet, portal, trun
 def test_dashboard_lists_the_latest_orders_with_reorder(world, portal, trunk_order):
     page = _text(portal(world.owner).get(reverse("portal:dashboard")))
     assert str(trunk_order.number) in page and "In preparation" in page
+    assert "1\N{NO-BREAK SPACE}\N{MULTIPLICATION SIGN} SIP trunk and 1 more" in page  # what was ordered
+    assert "Ref. PO-1" in page
+    assert '<div class="table-wrap">\n    <table class="latest-orders">' in page
     assert reverse("orders:order_reorder", args=[trunk_order.number]) in page
     read_only = _text(portal(world.read_only).get(reverse("portal:dashboard")))
     assert str(trunk_order.number) in read_only and 'data-testid="reorder"' not in read_only
@@ -303,7 +396,12 @@ def test_top_up_from_the_sim_page_is_confirmed_with_its_price(world, fleet, cata
     iccid = fleet.sim.iccid
     confirm = browser.get(reverse("orders:topup"), {"iccid": iccid, "product_id": catalog.sms_topup.pk})
     page = _text(confirm)
-    assert confirm.status_code == 200 and "Top-up 250 SMS · 5.00\N{NO-BREAK SPACE}EUR net" in page
+    assert confirm.status_code == 200 and 'data-testid="prices"' in page
+    # net, 19 % VAT and gross of the product for this one SIM; the SIM named by its label and ICCID
+    for amount in ("5.00", "0.95", "5.95"):
+        assert f"{amount}\N{NO-BREAK SPACE}EUR" in page
+    assert fleet.sim.iccid in page and f"<strong>{fleet.sim.label}</strong>" in page
+    assert f"Back to {fleet.sim.label}" in page
     assert not Order.objects.exists()
     form = confirm.context["form"]
     data = {"iccid": iccid, "product_id": catalog.sms_topup.pk, "confirmed": "1"}
@@ -322,7 +420,10 @@ def test_top_up_of_the_selection_in_my_sims(world, fleet, catalog, portal):
     browser = portal(world.owner)
     iccids = [sim.iccid for sim in fleet.sims]
     asked = browser.post(reverse("orders:topup"), {"iccid": iccids, "product_id": catalog.data_topup.pk})
-    assert asked.status_code == 200 and "30.00\N{NO-BREAK SPACE}EUR for 3 SIMs" in _text(asked)
+    asked_page = _text(asked)
+    assert asked.status_code == 200 and "3 SIMs \N{MULTIPLICATION SIGN} 10.00\N{NO-BREAK SPACE}EUR net" in asked_page
+    assert "30.00\N{NO-BREAK SPACE}EUR" in asked_page and "35.70\N{NO-BREAK SPACE}EUR" in asked_page  # net, gross
+    assert "Back to My SIMs" in asked_page
     assert all(f'name="iccid" value="{iccid}"' in _text(asked) for iccid in iccids)  # carried to the confirmation
     data = {"iccid": iccids, "product_id": catalog.data_topup.pk, "confirmed": "1", "next": "/sims/?q=Truck"}
     response = browser.post(reverse("orders:topup"), data)
@@ -410,3 +511,20 @@ def test_operator_corrects_a_completed_invoice(world, fleet, portal, sim_order):
     assert correction.reason == "Goodwill"
     operator_pdf = browser.get(reverse("orders:document", args=[correction.number]))
     assert operator_pdf.status_code == 200 and operator_pdf["Content-Type"] == "application/pdf"
+
+
+def test_operator_reads_any_order_in_the_back_office(world, fleet, portal, trunk_order):
+    url = reverse("orders:back_office_order", args=[trunk_order.number])
+    operator = portal(fleet.operator_admin)
+    assert url in _text(operator.get(reverse("orders:back_office")))
+    page = _text(operator.get(url))
+    assert "Acme GmbH" in page and "Unified Messaging package" in page and "PO-1" in page
+    assert 'data-testid="reorder"' not in page  # read-only
+    assert operator.get(reverse("orders:back_office_order", args=[999])).status_code == 404
+    assert portal(world.owner).get(url).status_code == 403
+
+
+def test_back_office_in_preparation_has_no_status_column(fleet, portal, trunk_order):
+    operator = portal(fleet.operator_admin)
+    assert "<th>Status</th>" not in _text(operator.get(reverse("orders:back_office")))
+    assert "<th>Status</th>" in _text(operator.get(reverse("orders:back_office"), {"status": ""}))

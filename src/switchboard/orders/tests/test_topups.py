@@ -10,8 +10,9 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from switchboard.connectivity import services as connectivity
-from switchboard.connectivity.contracts import MB, QuotaStatus
-from switchboard.connectivity.models import Sim
+from switchboard.connectivity.contracts import MB, QuotaStatus, SimEventType
+from switchboard.connectivity.models import Sim, SimEvent
+from switchboard.connectivity.templatetags.connectivity import event_summary
 from switchboard.connectivity.tests.factories import SimFactory
 from switchboard.core.errors import NotFound, PermissionDenied, ValidationFailed
 from switchboard.events.services import sweep_outbox
@@ -164,3 +165,9 @@ def test_auto_top_up_fires_exactly_once_under_concurrent_usage_updates(world, ca
     assert AutoTopUpRun.objects.count() == 1
     sim.refresh_from_db()
     assert sim.data_total == 1000 * MB and sim.data_remaining == 1000 * MB - 480 * MB
+
+
+def test_the_sim_log_shows_what_a_top_up_added(world, fleet, catalog):
+    services.topup_order(principal=principal(world.owner), iccids=[fleet.sim.iccid])
+    added = SimEvent.objects.get(sim=fleet.sim, type=SimEventType.QUOTA_ADDED)
+    assert event_summary(added) == "+500 MB"
