@@ -87,6 +87,10 @@ def seed() -> bool:
     )
     _password(operator_owner.user_id)
     operator = tenancy.principal_for_membership(operator_owner)
+    # the issuer's address on every invoice
+    services.billing_address_set(
+        principal=operator, data=_address("Switchboard Demo Operator", "Am Sandtorkai 1", "20457", "Hamburg", "DE")
+    )
     _reseller, reseller_p = _child(
         operator,
         "reseller",

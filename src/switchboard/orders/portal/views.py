@@ -492,7 +492,7 @@ def contracts(request: HttpRequest) -> HttpResponse:
 @require_POST
 @requires(Permission.ORDERS_CREATE)
 def contract_reorder(request: HttpRequest, contract_id: int) -> HttpResponse:
-    """ "Nachbestellung": the contract's product with its term and price into the cart."""
+    """Reorder ("Nachbestellen"): the contract's product with its term and price into the cart."""
     principal = request.principal
     contract = selectors.contract_get(principal=principal, contract_id=contract_id)
     try:

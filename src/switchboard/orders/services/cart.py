@@ -167,7 +167,7 @@ def cart_remove(*, principal: Principal, line_id: object) -> None:
 
 @transaction.atomic
 def contract_reorder(*, principal: Principal, contract_id: object) -> CartLine:
-    """ "Nachbestellung": the contract's product again, with the same term and price, into the cart."""
+    """Reorder ("Nachbestellen"): the contract's product again, with the same term and price, into the cart."""
     contract = _contract(principal, contract_id)
     catalog.product_for(organisation_id=principal.organisation_id, product_id=contract.product_id)  # still sold?
     cart = cart_of(principal, create=True)
