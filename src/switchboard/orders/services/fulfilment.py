@@ -103,6 +103,18 @@ def _in_preparation(order: Order) -> None:
         )
 
 
+def _audit(principal: Principal, action: str, order: Order, after: dict) -> None:
+    audit_record(
+        principal=principal,
+        action=action,
+        object_type="order",
+        object_id=order.pk,
+        object_repr=str(order.number),
+        before={"status": OrderStatus.IN_PREPARATION},
+        after=after,
+    )
+
+
 @transaction.atomic
 def order_complete(*, principal: Principal, order_number: object) -> Order:
     """The operator has shipped the goods: SIMs leave the stock for the customer, contracts start, the invoice is
@@ -110,15 +122,7 @@ def order_complete(*, principal: Principal, order_number: object) -> Order:
     order = operator_order(principal, order_number, lock=True)
     _in_preparation(order)
     fulfil(order, timezone.now())
-    audit_record(
-        principal=principal,
-        action="order.completed",
-        object_type="order",
-        object_id=order.pk,
-        object_repr=str(order.number),
-        before={"status": OrderStatus.IN_PREPARATION},
-        after={"status": order.status},
-    )
+    _audit(principal, "order.completed", order, {"status": order.status})
     return order
 
 
@@ -130,14 +134,6 @@ def order_cancel(*, principal: Principal, order_number: object, reason: str) -> 
     order.status = OrderStatus.CANCELLED
     order.cancelled_at = timezone.now()
     order.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
-    audit_record(
-        principal=principal,
-        action="order.cancelled",
-        object_type="order",
-        object_id=order.pk,
-        object_repr=str(order.number),
-        before={"status": OrderStatus.IN_PREPARATION},
-        after={"status": order.status, "reason": order.cancel_reason},
-    )
+    _audit(principal, "order.cancelled", order, {"status": order.status, "reason": order.cancel_reason})
     emit("orders.order.cancelled", organisation_id=order.organisation_id, payload={"order_id": order.pk})
     return order

@@ -55,6 +55,35 @@ def refuse_expired(refs: list[SimRef]) -> None:
         )
 
 
+def _order_for_sims(
+    principal: Principal,
+    iccids: Iterable[object],
+    product_id: object,
+    types: tuple[ProductType, ...],
+    *,
+    payment_method: object,
+    idempotency_key: str,
+    order_type: OrderType | None = None,
+) -> Order:
+    """One line of the product for the SIMs (once each); expired SIMs take only a lifetime extension."""
+    principal.require(Permission.ORDERS_CREATE)
+    earlier = existing_order(principal, (idempotency_key or "").strip())
+    if earlier is not None:
+        return earlier
+    refs = _sims(principal, iccids)
+    if ProductType.LIFETIME_EXTENSION not in types:
+        refuse_expired(refs)
+    product = _product(principal, product_id, types)
+    return place(
+        principal,
+        [Item(product=product, quantity=len(refs), sims=refs)],
+        payment_method=payment_method,
+        idempotency_key=idempotency_key,
+        order_type=order_type,
+        field_prefix="products",
+    )
+
+
 @transaction.atomic
 def topup_order(
     *,
@@ -66,21 +95,14 @@ def topup_order(
     order_type: OrderType | None = None,
 ) -> Order:
     """Top up each SIM once with the product (the first data top-up if none is named)."""
-    principal.require(Permission.ORDERS_CREATE)
-    earlier = existing_order(principal, (idempotency_key or "").strip())
-    if earlier is not None:
-        return earlier
-    refs = _sims(principal, iccids)
-    refuse_expired(refs)
-    product = _product(principal, product_id, TOPUP_TYPES)
-    item = Item(product=product, quantity=len(refs), sims=refs)
-    return place(
+    return _order_for_sims(
         principal,
-        [item],
+        iccids,
+        product_id,
+        TOPUP_TYPES,
         payment_method=payment_method,
         idempotency_key=idempotency_key,
         order_type=order_type,
-        field_prefix="products",
     )
 
 
@@ -94,13 +116,11 @@ def extension_order(
     idempotency_key: str = "",
 ) -> Order:
     """A new lifetime with renewed volumes for each SIM, expired ones included."""
-    principal.require(Permission.ORDERS_CREATE)
-    earlier = existing_order(principal, (idempotency_key or "").strip())
-    if earlier is not None:
-        return earlier
-    refs = _sims(principal, iccids)
-    product = _product(principal, product_id, (ProductType.LIFETIME_EXTENSION,))
-    item = Item(product=product, quantity=len(refs), sims=refs)
-    return place(
-        principal, [item], payment_method=payment_method, idempotency_key=idempotency_key, field_prefix="products"
+    return _order_for_sims(
+        principal,
+        iccids,
+        product_id,
+        (ProductType.LIFETIME_EXTENSION,),
+        payment_method=payment_method,
+        idempotency_key=idempotency_key,
     )

@@ -10,9 +10,12 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from switchboard.catalog import selectors as catalog_selectors
+from switchboard.catalog.tests import factories as catalog_products
 from switchboard.orders import services
 from switchboard.orders.contracts import OrderStatus, OrderType
 from switchboard.orders.models import AutoTopUp, CartLine, Contract, Document, Order
+from switchboard.orders.rules import Item
 from switchboard.tenancy.models import Address
 from switchboard.tenancy.tests.factories import principal
 
@@ -528,3 +531,19 @@ def test_back_office_in_preparation_has_no_status_column(fleet, portal, trunk_or
     operator = portal(fleet.operator_admin)
     assert "<th>Status</th>" not in _text(operator.get(reverse("orders:back_office")))
     assert "<th>Status</th>" in _text(operator.get(reverse("orders:back_office"), {"status": ""}))
+
+
+def test_orders_are_paged_newest_first(world, catalog, portal):
+    owner = principal(world.owner)
+    trunk = catalog_products.sip_trunk(code="sip-trunk-paging")
+    numbers = [services.place(owner, [Item(product=_ref(world, trunk), quantity=1)]).number for _ in range(26)]
+    browser = portal(world.owner)
+    first = _text(browser.get(reverse("orders:orders")))
+    assert str(numbers[-1]) in first and str(numbers[0]) not in first
+    assert "Older →" in first and "Newer" not in first
+    second = _text(browser.get(reverse("orders:orders") + "?page=2"))
+    assert str(numbers[0]) in second and "← Newer" in second and "Page 2 of 2" in second
+
+
+def _ref(world, product):
+    return catalog_selectors.product_for(organisation_id=world.customer.pk, product_id=product.pk)
