@@ -477,3 +477,18 @@ def unscoped_network_devices(*, limit: int) -> list[NetworkDevice]:
 def deliverable_count(*, form_factor: str = "") -> int:
     """SIM cards the operator can still deliver (of one form factor, if given)."""
     return deliveries.stock_sims(form_factor).count()
+
+
+def low_since(*, sim_id: int, organisation_id: int, service: str) -> datetime | None:
+    """When the SIM's data or SMS quota fell under 20 % (what an auto top-up answers), or None: 20 % or more left
+    again, or not this organisation's SIM."""
+    if service not in quotas.QUOTA_FIELDS:
+        return None
+    row = (
+        Sim.objects.filter(pk=sim_id, organisation_id=organisation_id)
+        .values_list(f"{service}_status", f"{service}_threshold_at")
+        .first()
+    )
+    if row is None or row[0] == QuotaStatus.AVAILABLE:
+        return None
+    return row[1]

@@ -23,13 +23,11 @@ from .models import Order
 @handles(sim_event_type(SimEventType.QUOTA_THRESHOLD_REACHED))
 @handles(sim_event_type(SimEventType.QUOTA_EXHAUSTED))
 def top_up_when_low(event: EventEnvelope) -> None:
-    detail = event.payload["detail"]
     services.auto_top_up_run(
         organisation_id=event.organisation_id,
         sim_id=event.payload["sim_id"],
         iccid=event.payload["iccid"],
-        service=detail.get("service", ""),
-        cycle=detail.get("total", 0),
+        service=event.payload["detail"].get("service", ""),
     )
 
 

@@ -117,10 +117,6 @@ class OrderLine(models.Model):
     def __str__(self) -> str:
         return f"{self.quantity} x {self.product_name}"
 
-    @property
-    def net(self) -> Decimal:
-        return self.one_time_net * self.quantity
-
 
 class OrderSim(models.Model):
     """A SIM the order delivered, topped up or extended: the order's affected-SIMs list."""
@@ -169,8 +165,15 @@ class Cart(TimeStampedModel):
     api_client_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["organisation_id", "user_id", "api_client_id"], name="one_cart_per_actor")
+        constraints = [  # one of the two ids is always NULL, so each gets its own constraint
+            models.UniqueConstraint(
+                fields=["organisation_id", "user_id"], condition=Q(user_id__isnull=False), name="one_cart_per_user"
+            ),
+            models.UniqueConstraint(
+                fields=["organisation_id", "api_client_id"],
+                condition=Q(api_client_id__isnull=False),
+                name="one_cart_per_api_client",
+            ),
         ]
 
 
@@ -208,7 +211,7 @@ class AutoTopUpRun(models.Model):
 
     sim_id = models.BigIntegerField()
     service = models.CharField(max_length=4)  # data or sms
-    cycle = models.BigIntegerField()  # the quota's total when it ran low: a top-up raises it, so a new cycle
+    cycle = models.BigIntegerField()  # when the quota fell under 20 % (microseconds): one claim per crossing
     order = models.ForeignKey(Order, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -41,14 +41,28 @@ class Problem:
     field: str = "quantity"
 
 
+MAX_QUANTITY = 100_000
+MAX_ID = 2**63 - 1
+
+
 def term_of(items: list[Item], index: int, contracts: dict[int, Contract]) -> int:
     """An option runs as long as its parent; anything else at least the product's minimum term."""
     item = items[index]
-    if item.parent is not None and 0 <= item.parent < len(items) and item.parent != index:
-        return term_of(items, item.parent, contracts)
-    if item.parent_contract_id in contracts:
-        return contracts[item.parent_contract_id].min_term_months
+    if item.product.is_option:
+        if item.parent is not None and 0 <= item.parent < len(items) and item.parent != index:
+            return term_of(items, item.parent, contracts)
+        if item.parent_contract_id in contracts:
+            return contracts[item.parent_contract_id].min_term_months
     return max(item.term_months or 0, item.product.min_term_months)
+
+
+def parent_contracts(principal: Principal, items: list[Item]) -> dict[int, Contract]:
+    """The caller's active contracts the items name as parents; any other id is simply absent."""
+    ids = [i.parent_contract_id for i in items if i.parent_contract_id and 0 < i.parent_contract_id <= MAX_ID]
+    contracts = Contract.objects.filter(
+        pk__in=ids, organisation_id=principal.organisation_id, status=ContractStatus.ACTIVE
+    )
+    return {c.pk: c for c in contracts}
 
 
 def _ordered_before(organisation_id: int, product_ids: list[int]) -> dict[int, int]:
@@ -112,14 +126,8 @@ def check(principal: Principal, items: list[Item]) -> list[Problem]:
     product_ids = sorted({item.product.id for item in items})
     before = _ordered_before(principal.organisation_id, product_ids)
     reserved = _reserved(product_ids)
-    contracts = {
-        c.pk: c
-        for c in Contract.objects.filter(
-            pk__in=[i.parent_contract_id for i in items if i.parent_contract_id],
-            organisation_id=principal.organisation_id,
-            status=ContractStatus.ACTIVE,
-        )
-    }
+    contracts = parent_contracts(principal, items)
+    currencies = {item.product.price.currency for item in items}
     wanted: dict[int, int] = defaultdict(int)
     for item in items:
         wanted[item.product.id] += item.quantity
@@ -129,6 +137,19 @@ def check(principal: Principal, items: list[Item]) -> list[Problem]:
             problem = _parent_problem(items, index, contracts)
             if problem:
                 problems.append(Problem(index, problem, "parent"))
+        elif item.parent is not None or item.parent_contract_id is not None:
+            message = _("%(name)s is not an option; it cannot be added to another product.") % {"name": product.name}
+            problems.append(Problem(index, message, "parent"))
+        if len(currencies) > 1:
+            message = _("One order takes one currency; %(name)s is priced in %(currency)s.") % {
+                "name": product.name,
+                "currency": product.price.currency,
+            }
+            problems.append(Problem(index, message, "product_id"))
+        if not 1 <= item.quantity <= MAX_QUANTITY:
+            message = _("Enter a quantity between 1 and %(max)s.") % {"max": MAX_QUANTITY}
+            problems.append(Problem(index, message))
+            continue
         if item.quantity < product.min_quantity:
             problems.append(
                 Problem(

@@ -51,7 +51,9 @@ def order_sims(*, order: Order) -> QuerySet[OrderSim]:
 def document_get(*, principal: Principal, number: str) -> Document:
     """An invoice or correction of one of the caller's orders (the operator: of any order)."""
     documents = Document.objects.select_related("order").filter(number=number)
-    if not tenancy.is_operator(organisation_id=principal.organisation_id):
+    if tenancy.is_operator(organisation_id=principal.organisation_id):
+        require_operator(principal)  # the back office's staff, not every member of the operator
+    else:
         principal.require(Permission.ORDERS_VIEW)
         documents = documents.filter(order__organisation_id=principal.organisation_id)
     document = documents.first()

@@ -39,6 +39,7 @@ from . import presenters
 v1 = Router(tags=["1NCE v1 orders"])
 
 ORDERS_PAGE_MAX = 10
+MAX_ICCIDS = 1000
 SORT_KEYS = {"order_number": "number", "order_status": "status", "order_date": "created_at"}
 IdempotencyKey = Header[str, {"alias": "Idempotency-Key"}]
 # Our address fields as the 1NCE delivery address names them, for refusals.
@@ -78,7 +79,7 @@ class DeliveryAddressIn(Schema):
 
 class OrderedProductIn(Schema):
     productId: int
-    quantity: int = Field(ge=1)
+    quantity: int = Field(ge=1, le=100_000)
     parent_contract_id: int | None = Field(None, description="Ours: the active contract an option is for")
     parent_index: int | None = Field(None, ge=0, description="Ours: the product of this request an option is for")
 
@@ -200,6 +201,8 @@ def _topped_up(request, order) -> HttpResponse:
 def sims_topup(request, iccids: Body[list[str]], payment_method: str = "", idempotency_key: IdempotencyKey = ""):
     if not iccids:
         raise ValidationFailed(_("Send at least one ICCID."), field="iccids", code="required")
+    if len(iccids) > MAX_ICCIDS:
+        raise ValidationFailed(_("At most %(n)s ICCIDs per call.") % {"n": MAX_ICCIDS}, field="iccids", code="too_many")
     with expired_is_422():
         order = services.topup_order(
             principal=request.auth, iccids=iccids, payment_method=payment_method, idempotency_key=idempotency_key

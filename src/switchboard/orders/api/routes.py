@@ -67,7 +67,8 @@ def cart_get(request):
 
 
 def _line_view(principal, line_id: int) -> dict:
-    return next(line for line in presenters.cart_view(principal)["lines"] if line["id"] == line_id)
+    line = selectors.cart_line_get(principal=principal, line_id=line_id)  # someone else's: 404
+    return next(row for row in presenters.cart_view(principal)["lines"] if row["id"] == line.pk)
 
 
 @router.post("/cart/lines", response={201: CartLineOut}, tags=["cart"])

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from switchboard.catalog import selectors as catalog
 from switchboard.catalog.contracts import TOPUP_TYPES, ProductRef, ProductType
+from switchboard.connectivity import identifiers
 from switchboard.connectivity import selectors as connectivity
 from switchboard.core.errors import DomainError, NotFound, PermissionDenied
 from switchboard.core.paging import paginate
@@ -526,6 +527,12 @@ SIM_ORDERS = {
 }
 
 
+def _sims_page(iccids: list[str]) -> str:
+    """Back to the SIM's page when one well-formed ICCID was sent, else to My SIMs."""
+    key = identifiers.iccid_lookup(iccids[0]) if len(iccids) == 1 else None
+    return reverse("connectivity:sim_detail", args=[key]) if key else reverse("connectivity:sims")
+
+
 def _sim_order(request: HttpRequest, kind: str) -> HttpResponse:
     """Asked from the SIM's page or My SIMs, then confirmed on a page of its own with the price; the order is
     placed and fulfilled at once, and the message links it."""
@@ -535,7 +542,7 @@ def _sim_order(request: HttpRequest, kind: str) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     iccids = [value.strip() for value in data.getlist("iccid") if value.strip()]
     one = len(iccids) == 1
-    back = _next(request, reverse("connectivity:sim_detail", args=[iccids[0]]) if one else reverse("connectivity:sims"))
+    back = _next(request, _sims_page(iccids))
     if not iccids:
         messages.error(request, _("Select at least one SIM."))
         return redirect(back)
@@ -611,7 +618,7 @@ def auto_top_up(request: HttpRequest) -> HttpResponse:
     """On or off for the SIMs sent, or for every SIM of the organisation when none is sent."""
     enabled = request.POST.get("enabled") == "1"
     iccids = [value.strip() for value in request.POST.getlist("iccid") if value.strip()] or None
-    fallback = reverse("connectivity:sim_detail", args=[iccids[0]]) if iccids else reverse("connectivity:sims")
+    fallback = _sims_page(iccids or [])
     if iccids is None:
         success = _("Auto top-up is on for all SIMs.") if enabled else _("Auto top-up is off for all SIMs.")
     elif enabled:

@@ -22,7 +22,7 @@ def money(value: Decimal) -> Decimal:
 
 def next_number(name: str) -> int:
     """The next number of a sequence, locked until the caller's transaction ends: gap-free, because a rollback
-    returns it. Call it as late as possible in the transaction, since concurrent callers wait here."""
+    returns it, and a queue: concurrent callers wait here, so what they check after it they check alone."""
     with transaction.atomic():
         row = NumberSequence.objects.select_for_update().filter(name=name).first()
         if row is None:

@@ -1,13 +1,14 @@
 """Auto top-up: when a SIM's data or SMS falls under 20 %, one top-up order, fulfilled at once.
 
 The quota's threshold event arrives through the outbox (at least once, possibly in parallel workers), so the run is
-claimed by a unique row per SIM, service and quota cycle; the cycle is the quota's total at the crossing, which
-the top-up itself raises, so the next crossing is a new cycle.
+claimed by a unique row per SIM, service and crossing; a crossing is known by the moment the quota fell under 20 %,
+which the next top-up or renewal clears, so the next crossing is a new one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from switchboard.catalog import selectors as catalog
 from switchboard.catalog.contracts import ProductType
+from switchboard.connectivity import selectors as connectivity
 from switchboard.connectivity import services as sims
 from switchboard.core.errors import DomainError
 from switchboard.core.principal import ActorKind, Permission, Principal
@@ -29,8 +31,8 @@ SERVICE_PRODUCTS = {"data": ProductType.DATA_TOPUP, "sms": ProductType.SMS_TOPUP
 
 @transaction.atomic
 def auto_top_up_set(*, principal: Principal, enabled: bool, iccids: Iterable[object] | None = None) -> int:
-    """Switch auto top-up on or off for the given SIMs, or (no ICCIDs) for every SIM of the organisation;
-    returns how many settings changed."""
+    """Switch auto top-up on or off for the given SIMs, or (no ICCIDs) for every SIM of the organisation — off
+    for all means off for each too; returns how many settings changed."""
     principal.require(Permission.ORDERS_CREATE)
     mine = AutoTopUp.objects.filter(organisation_id=principal.organisation_id)
     if iccids is None:
@@ -45,6 +47,8 @@ def auto_top_up_set(*, principal: Principal, enabled: bool, iccids: Iterable[obj
         if enabled:
             _row, created = mine.get_or_create(organisation_id=principal.organisation_id, sim_id=sim_id)
             changed += created
+        elif sim_id is None:
+            changed += mine.delete()[0]  # off for all SIMs: also those switched on one by one
         else:
             changed += mine.filter(sim_id=sim_id).delete()[0]
     audit_record(
@@ -70,19 +74,28 @@ def _robot(organisation_id: int) -> Principal:
     )
 
 
+def _cycle(low_since: datetime) -> int:
+    """A crossing under 20 % by its moment: each new crossing (after a top-up or a renewal) is a new one."""
+    return int(low_since.timestamp() * 1_000_000)
+
+
 def auto_top_up_on(organisation_id: int, sim_id: int) -> bool:
     on = AutoTopUp.objects.filter(Q(sim_id=None) | Q(sim_id=sim_id), organisation_id=organisation_id)
     return on.exists()
 
 
 @transaction.atomic
-def auto_top_up_run(*, organisation_id: int, sim_id: int, iccid: str, service: str, cycle: int) -> Order | None:
-    """Top the SIM up if auto top-up is on and this crossing has not been handled; None when nothing was done."""
+def auto_top_up_run(*, organisation_id: int, sim_id: int, iccid: str, service: str) -> Order | None:
+    """Top the SIM up if auto top-up is on, its quota is still low (a top-up may have come first) and this
+    crossing has not been handled; None when nothing was done."""
     if service not in SERVICE_PRODUCTS or not auto_top_up_on(organisation_id, sim_id):
+        return None
+    since = connectivity.low_since(sim_id=sim_id, organisation_id=organisation_id, service=service)
+    if since is None:
         return None
     try:
         with transaction.atomic():
-            run = AutoTopUpRun.objects.create(sim_id=sim_id, service=service, cycle=cycle)
+            run = AutoTopUpRun.objects.create(sim_id=sim_id, service=service, cycle=_cycle(since))
     except IntegrityError:
         return None  # handled already, here or by a parallel worker
     product = catalog.default_product(organisation_id=organisation_id, type=SERVICE_PRODUCTS[service])

@@ -7,24 +7,21 @@ at once.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from switchboard.catalog import selectors as catalog
 from switchboard.catalog.contracts import ProductRef, ProductType
 from switchboard.core.errors import NotFound, ValidationFailed
-from switchboard.core.principal import Principal
+from switchboard.core.principal import Permission, Principal
 from switchboard.tenancy import selectors as tenancy
 from switchboard.tenancy import services as tenancy_services
 from switchboard.tenancy.contracts import AddressData
 
 from ..contracts import ContractStatus
 from ..models import Cart, CartLine, Contract, Order
-from ..rules import Item
-from ..selectors import cart_get, cart_keys, cart_line_get, order_get
-from .placing import existing_order, place
+from ..selectors import cart_get, cart_keys, cart_line_get, cart_view, order_get
+from .placing import existing_order, place, refusal
 
 
 def cart_of(principal: Principal, *, create: bool = False) -> Cart | None:
@@ -192,8 +189,11 @@ def order_reorder(*, principal: Principal, order_number: object) -> list[CartLin
     added: dict[int, CartLine] = {}
     lines = order.lines.order_by("position")
     for line in sorted(lines, key=lambda line: line.parent_line_id is not None):  # parents before their options
-        product = catalog.product_for(organisation_id=principal.organisation_id, product_id=line.product_id)
-        if product.type.for_sims:
+        try:
+            product = catalog.product_for(organisation_id=principal.organisation_id, product_id=line.product_id)
+        except NotFound:
+            continue  # no longer sold (its options follow it out: their parent is not added)
+        if product.type.for_sims or (line.parent_line_id is not None and line.parent_line_id not in added):
             continue
         added[line.pk] = CartLine.objects.create(
             cart=cart,
@@ -208,32 +208,19 @@ def order_reorder(*, principal: Principal, order_number: object) -> list[CartLin
     return list(added.values())
 
 
-def items_of(principal: Principal, lines: list[CartLine]) -> list[Item]:
-    """The cart's lines as order items; a withdrawn product raises, naming it."""
-    index = {line.pk: i for i, line in enumerate(lines)}
-    return [
-        Item(
-            product=catalog.product_for(organisation_id=principal.organisation_id, product_id=line.product_id),
-            quantity=line.quantity,
-            term_months=line.term_months,
-            parent=index.get(line.parent_line_id),
-            parent_contract_id=line.parent_contract_id,
-            one_time_net=line.one_time_net,
-            recurring_net=line.recurring_net,
-        )
-        for line in lines
-    ]
-
-
 def _shipping(principal: Principal, address_id: object, new_address: AddressData | None):
     if new_address is not None:
         return tenancy_services.address_create(principal=principal, data=new_address)  # kept for next time
     if address_id in (None, ""):
         return None
     try:
-        return tenancy.address_get(principal=principal, address_id=int(address_id))  # type: ignore[call-overload]
+        pk = int(address_id)  # type: ignore[call-overload]
     except (TypeError, ValueError):
-        raise NotFound(_("Address not found."), field="address_id") from None
+        pk = None
+    address = tenancy.addresses_list(principal=principal, kind="shipping").filter(pk=pk).first() if pk else None
+    if address is None:  # someone else's, or the billing address
+        raise NotFound(_("Address not found."), field="address_id")
+    return address
 
 
 @transaction.atomic
@@ -246,31 +233,25 @@ def cart_order(
     idempotency_key: str = "",
     payment_method: object = None,
 ) -> Order:
-    """ "Beauftragen": the cart becomes an order and is emptied."""
+    """ "Beauftragen": the cart becomes an order; the lines ordered leave the cart."""
+    principal.require(Permission.ORDERS_CREATE)
     earlier = existing_order(principal, idempotency_key.strip())
     if earlier is not None:  # a retry of an order placed already: the cart has moved on
         return earlier
     cart = cart_of(principal)
-    lines = list(cart.lines.order_by("pk")) if cart else []
+    if cart is not None:
+        Cart.objects.select_for_update().filter(pk=cart.pk).first()  # one order from a cart at a time
+    view = cart_view(principal=principal)
+    if view.problems:
+        raise refusal(view.problems, "lines")
     order = place(
         principal,
-        items_of(principal, lines),
+        view.items,
         shipping_address=_shipping(principal, address_id, new_address),
         customer_reference=customer_reference,
         idempotency_key=idempotency_key,
         payment_method=payment_method,
         field_prefix="lines",
     )
-    if cart:
-        cart.lines.all().delete()
+    CartLine.objects.filter(pk__in=[row.line.pk for row in view.rows]).delete()  # not lines added meanwhile
     return order
-
-
-def cart_total(items: list[Item]) -> tuple[Decimal, Decimal]:
-    """One-time and monthly net of the cart, as the order would charge them."""
-    one_time = monthly = Decimal(0)
-    for item in items:
-        price = item.product.price
-        one_time += (price.one_time_net if item.one_time_net is None else item.one_time_net) * item.quantity
-        monthly += (price.recurring_net if item.recurring_net is None else item.recurring_net) * item.quantity
-    return one_time, monthly

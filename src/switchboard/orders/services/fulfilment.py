@@ -3,7 +3,7 @@ extensions), and cancellation. Each is one transaction: a SIM short in stock lea
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
@@ -20,7 +20,7 @@ from switchboard.core.errors import Conflict
 from switchboard.core.principal import Principal
 from switchboard.events.services import audit_record, emit
 
-from ..contracts import OrderStatus
+from ..contracts import ContractStatus, OrderStatus
 from ..models import Contract, Order, OrderLine, OrderSim
 from . import invoices
 from ._common import next_number, operator_order
@@ -33,8 +33,22 @@ def _affected(order: Order, refs: list[SimRef]) -> None:
     )
 
 
+def _ends_on(parent: Contract | None, started: date, term_months: int) -> date | None:
+    """An option added to a running contract ends with it; anything else runs its term from today."""
+    if parent is not None and parent.ends_on is not None:
+        return parent.ends_on
+    return started + relativedelta(months=term_months) if term_months else None
+
+
 def _contract(line: OrderLine, at: datetime) -> Contract:
     parent = line.parent_contract
+    if parent is not None and parent.status != ContractStatus.ACTIVE:
+        raise Conflict(
+            _("Contract %(number)s, which %(option)s was ordered for, has ended: cancel this order.")
+            % {"number": parent.number, "option": line.product_name},
+            field="parent_contract",
+            code="parent_ended",
+        )
     if parent is None and line.parent_line_id is not None:
         parent = Contract.objects.filter(order_line_id=line.parent_line_id).first()
     started = timezone.localdate(at)
@@ -47,7 +61,7 @@ def _contract(line: OrderLine, at: datetime) -> Contract:
         quantity=line.quantity,
         started_on=started,
         min_term_months=line.term_months,
-        ends_on=started + relativedelta(months=line.term_months) if line.term_months else None,
+        ends_on=_ends_on(parent, started, line.term_months),
         parent=parent,
         order_line=line,
         one_time_net=line.one_time_net,

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from switchboard.core import validation as v
 from switchboard.core.errors import Conflict, ValidationFailed
 from switchboard.core.principal import Principal
 from switchboard.events.services import audit_record
+from switchboard.tenancy import selectors as tenancy
 
 from .. import documents
 from ..contracts import DocumentKind, OrderStatus
@@ -35,9 +37,17 @@ def _issue(order: Order, kind: DocumentKind, net: Decimal, vat: Decimal, reason:
         gross=net + vat,
         reason=reason,
     )
-    document.pdf = documents.invoice_pdf(document)
+    with translation.override(_customer_language(order)):  # not the language of whoever issued it
+        document.pdf = documents.invoice_pdf(document)
     document.save()
     return document
+
+
+def _customer_language(order: Order) -> str:
+    """The language of the person who ordered, else of the organisation's owner."""
+    person = tenancy.user_get(user_id=order.placed_by_id) if order.placed_by_id else None
+    person = person or tenancy.original_owner(organisation_id=order.organisation_id)
+    return person.language if person and person.language else settings.LANGUAGE_CODE
 
 
 def invoice_issue(order: Order) -> Document:
@@ -55,6 +65,14 @@ def _amount(value: object) -> Decimal:
     return amount
 
 
+def _vat_rate(order: Order) -> Decimal:
+    """The order's VAT rate as a fraction; an order with several rates is corrected at their weighted mean."""
+    rates = set(order.lines.values_list("vat_rate", flat=True))
+    if len(rates) == 1:
+        return rates.pop() / 100
+    return order.total_vat / order.total_net if order.total_net else Decimal(0)
+
+
 @transaction.atomic
 def correction_issue(*, principal: Principal, order_number: object, net: object, reason: str) -> Document:
     """A correction of a completed order's invoice: `net` is negative for a credit. VAT at the order's rate."""
@@ -64,7 +82,7 @@ def correction_issue(*, principal: Principal, order_number: object, net: object,
             _("Only a completed order's invoice can be corrected."), field="order_number", code="not_invoiced"
         )
     amount = _amount(net)
-    rate = order.total_vat / order.total_net if order.total_net else Decimal(0)
+    rate = _vat_rate(order)
     document = _issue(
         order, DocumentKind.CORRECTION, amount, money(amount * rate), v.text(reason, field="reason", max_length=500)
     )

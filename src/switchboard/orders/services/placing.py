@@ -21,12 +21,12 @@ from switchboard.tenancy import selectors as tenancy
 
 from ..contracts import OrderStatus, OrderType, PaymentMethod
 from ..models import Contract, Order, OrderLine
-from ..rules import Item, Problem, check, line_net, term_of
+from ..rules import Item, Problem, check, line_net, parent_contracts, term_of
 from ._common import money, next_number
 from .fulfilment import fulfil
 
 
-def _refuse(problems: list[Problem], prefix: str = "items") -> ValidationFailed:
+def refusal(problems: list[Problem], prefix: str = "items") -> ValidationFailed:
     errors = [FieldError(f"{prefix}[{p.index}].{p.field}", "order_refused", p.message) for p in problems]
     return ValidationFailed(problems[0].message, field=errors[0].field, code="order_refused", errors=errors)
 
@@ -101,9 +101,13 @@ def place(
         return earlier
     if not items:
         raise ValidationFailed(_("The order is empty."), field=field_prefix, code="empty")
+    number = next_number("order")  # from here placements queue: stock, limits and the key are checked alone
+    earlier = existing_order(principal, key)  # placed by a concurrent retry while this one waited
+    if earlier is not None:
+        return earlier
     problems = check(principal, items)
     if problems:
-        raise _refuse(problems, field_prefix)
+        raise refusal(problems, field_prefix)
     physical = any(item.product.type in PHYSICAL_TYPES for item in items)
     if physical and shipping_address is None:
         raise ValidationFailed(
@@ -112,9 +116,7 @@ def place(
     reference = (customer_reference or "").strip()
     if len(reference) > 100:
         raise ValidationFailed(_("At most 100 characters."), field="customer_reference")
-    contracts = {
-        c.pk: c for c in Contract.objects.filter(pk__in=[i.parent_contract_id for i in items if i.parent_contract_id])
-    }
+    contracts = parent_contracts(principal, items)
     order = Order(
         organisation_id=principal.organisation_id,
         reseller_id=catalog.reseller_of(organisation_id=principal.organisation_id),
@@ -134,7 +136,7 @@ def place(
     order.total_gross = order.total_net + order.total_vat
     try:
         with transaction.atomic():
-            order.number = next_number("order")
+            order.number = number
             order.save()
     except IntegrityError:  # the same Idempotency-Key, placed concurrently
         earlier = existing_order(principal, key)
@@ -170,6 +172,6 @@ def _lines(items: list[Item], contracts: dict[int, Contract]) -> list[OrderLine]
             )
         )
     for index, item in enumerate(items):
-        if item.parent is not None:
+        if item.product.is_option and item.parent is not None:  # checked: a line of this order, not itself
             lines[index].parent_line = lines[item.parent]
     return lines

@@ -262,3 +262,15 @@ def test_affected_sims_of_a_sim_order_are_the_delivered_sims(world, fleet, catal
         )
     )
     assert len(rows) == 3 and {row[0] for row in rows[1:]} == delivered
+
+
+def test_the_invoice_is_written_in_the_customers_language_whoever_completes_it(world, fleet, catalog):
+    world.owner.user.language = "de"
+    world.owner.user.save()
+    owner = principal(world.owner)
+    services.cart_add(principal=owner, product_id=catalog.trunk.pk)
+    order = services.cart_order(principal=owner)
+    with translation.override("en"):
+        services.order_complete(principal=principal(fleet.operator_admin), order_number=order.number)
+    text = pdf_text(bytes(order.documents.get().pdf))
+    assert "Rechnung" in text

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
+from switchboard.catalog import selectors as catalog_selectors
 from switchboard.catalog.models import ResellerPrice
 from switchboard.connectivity.contracts import MB
 from switchboard.connectivity.models import Sim
-from switchboard.core.errors import NotFound, PermissionDenied, ValidationFailed
+from switchboard.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from switchboard.orders import selectors, services
 from switchboard.orders.contracts import OrderStatus, OrderType
 from switchboard.orders.models import CartLine, Contract, Order
@@ -21,8 +23,7 @@ from switchboard.tenancy.tests.factories import AddressFactory, address_data, pr
 def test_option_without_parent_is_explained_in_the_cart_and_refused_on_order(world, catalog):
     owner = principal(world.owner)
     services.cart_add(principal=owner, product_id=catalog.ums.pk, quantity=1)
-    lines = list(CartLine.objects.all())
-    problems = services.check(owner, services.cart.items_of(owner, lines))
+    problems = selectors.cart_view(principal=owner).problems
     assert [p.field for p in problems] == ["parent"]
     assert "needs a SIP trunk" in problems[0].message
     with pytest.raises(ValidationFailed) as refused:
@@ -270,3 +271,76 @@ def test_sims_start_with_the_volumes_of_the_product_they_were_sold_as(world, fle
     services.order_complete(principal=principal(fleet.operator_admin), order_number=order.number)
     sim = Sim.objects.get(pk=order.sims.get().sim_id)
     assert (sim.data_total, sim.data_remaining, sim.sms_total) == (1000 * MB, 1000 * MB, 50)
+
+
+def test_reorder_leaves_out_what_is_no_longer_sold(world, fleet, catalog):
+    owner = principal(world.owner)
+    trunk = services.cart_add(principal=owner, product_id=catalog.trunk.pk)
+    services.cart_add(principal=owner, product_id=catalog.channel.pk, quantity=3, parent_line_id=trunk.pk)
+    services.cart_add(principal=owner, product_id=catalog.ums.pk, parent_line_id=trunk.pk)
+    order = services.cart_order(principal=owner)
+    catalog.ums.active = False
+    catalog.ums.save()
+    added = services.order_reorder(principal=owner, order_number=order.number)
+    assert sorted(line.product_id for line in added) == sorted([catalog.trunk.pk, catalog.channel.pk])
+    catalog.trunk.active = False
+    catalog.trunk.save()
+    CartLine.objects.all().delete()
+    with pytest.raises(ValidationFailed):  # the channels went with their trunk: nothing left
+        services.order_reorder(principal=owner, order_number=order.number)
+
+
+def test_a_product_that_is_no_option_cannot_borrow_a_term_or_a_foreign_contract(world, fleet, catalog):
+    stranger = principal(world.other_owner)
+    services.cart_add(principal=stranger, product_id=catalog.trunk.pk)
+    foreign = services.cart_order(principal=stranger)
+    services.order_complete(principal=principal(fleet.operator_admin), order_number=foreign.number)
+    contract = Contract.objects.get()
+    owner = principal(world.owner)
+    product = catalog_selectors.product_for(organisation_id=world.customer.pk, product_id=catalog.trunk.pk)
+    with pytest.raises(ValidationFailed) as refused:
+        services.place(owner, [services.Item(product=product, quantity=1, parent_contract_id=contract.pk)])
+    assert refused.value.field == "items[0].parent"
+    with pytest.raises(ValidationFailed) as refused:
+        services.place(owner, [services.Item(product=product, quantity=1, parent=0)])
+    assert refused.value.field == "items[0].parent"
+    with pytest.raises(ValidationFailed) as refused:
+        services.place(owner, [services.Item(product=product, quantity=10**12)])
+    assert "between 1 and" in refused.value.message
+    assert Order.objects.filter(organisation_id=world.customer.pk).count() == 0
+
+
+def test_an_option_added_to_a_running_contract_ends_with_it(world, fleet, catalog):
+    owner, operator = principal(world.owner), principal(fleet.operator_admin)
+    services.cart_add(principal=owner, product_id=catalog.trunk.pk, term_months=36)
+    services.order_complete(principal=operator, order_number=services.cart_order(principal=owner).number)
+    trunk = Contract.objects.get()
+    Contract.objects.filter(pk=trunk.pk).update(ends_on=trunk.ends_on - timedelta(days=400))  # a year into it
+    trunk.refresh_from_db()
+    services.cart_add(principal=owner, product_id=catalog.channel.pk, quantity=2, parent_contract_id=trunk.pk)
+    later = services.cart_order(principal=owner)
+    services.order_complete(principal=operator, order_number=later.number)
+    channel = Contract.objects.get(product_type="voice_channel")
+    assert channel.parent_id == trunk.pk and channel.ends_on == trunk.ends_on
+
+
+def test_an_option_whose_contract_ended_meanwhile_is_not_delivered(world, fleet, catalog):
+    owner, operator = principal(world.owner), principal(fleet.operator_admin)
+    services.cart_add(principal=owner, product_id=catalog.trunk.pk)
+    services.order_complete(principal=operator, order_number=services.cart_order(principal=owner).number)
+    trunk = Contract.objects.get()
+    services.cart_add(principal=owner, product_id=catalog.channel.pk, parent_contract_id=trunk.pk)
+    later = services.cart_order(principal=owner)
+    Contract.objects.filter(pk=trunk.pk).update(status="ended")
+    with pytest.raises(Conflict):
+        services.order_complete(principal=operator, order_number=later.number)
+    later.refresh_from_db()
+    assert later.status == OrderStatus.IN_PREPARATION and Contract.objects.count() == 1
+
+
+def test_the_billing_address_is_no_delivery_address(world, fleet, catalog):
+    billing = AddressFactory(organisation=world.customer, kind="billing")
+    owner = principal(world.owner)
+    services.cart_add(principal=owner, product_id=catalog.sim_card.pk)
+    with pytest.raises(NotFound):
+        services.cart_order(principal=owner, address_id=billing.pk)

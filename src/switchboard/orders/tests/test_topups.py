@@ -16,7 +16,7 @@ from switchboard.connectivity.templatetags.connectivity import event_summary
 from switchboard.connectivity.tests.factories import SimFactory
 from switchboard.core.errors import NotFound, PermissionDenied, ValidationFailed
 from switchboard.events.services import sweep_outbox
-from switchboard.orders import services
+from switchboard.orders import selectors, services
 from switchboard.orders.contracts import OrderStatus, OrderType
 from switchboard.orders.models import AutoTopUpRun, Order
 from switchboard.tenancy.tests.factories import principal
@@ -171,3 +171,36 @@ def test_the_sim_log_shows_what_a_top_up_added(world, fleet, catalog):
     services.topup_order(principal=principal(world.owner), iccids=[fleet.sim.iccid])
     added = SimEvent.objects.get(sim=fleet.sim, type=SimEventType.QUOTA_ADDED)
     assert event_summary(added) == "+500 MB"
+
+
+def test_auto_top_up_off_for_all_sims_turns_off_single_sims_too(world, fleet, catalog):
+    owner = principal(world.owner)
+    services.auto_top_up_set(principal=owner, enabled=True, iccids=[fleet.sims[0].iccid])
+    services.auto_top_up_set(principal=owner, enabled=True)
+    services.auto_top_up_set(principal=owner, enabled=False)
+    assert selectors.auto_top_up_of(principal=owner) == {"all": False, "sim_ids": []}
+
+
+def test_auto_top_up_skips_a_sim_topped_up_before_the_event_was_handled(world, fleet, catalog):
+    sim = fleet.sim
+    owner = principal(world.owner)
+    services.auto_top_up_set(principal=owner, enabled=True, iccids=[sim.iccid])
+    _use(sim, 450)  # under 20 %: the event waits in the outbox (not delivered in this test)
+    services.topup_order(principal=owner, iccids=[sim.iccid])  # the customer was quicker
+    assert (
+        services.auto_top_up_run(organisation_id=world.customer.pk, sim_id=sim.pk, iccid=sim.iccid, service="data")
+        is None
+    )
+    assert Order.objects.count() == 1
+
+
+def test_auto_top_up_fires_again_after_a_lifetime_extension(world, fleet, catalog, django_capture_on_commit_callbacks):
+    sim = fleet.sim
+    owner = principal(world.owner)
+    services.auto_top_up_set(principal=owner, enabled=True, iccids=[sim.iccid])
+    with django_capture_on_commit_callbacks(execute=True):
+        _use(sim, 450)
+    services.extension_order(principal=owner, iccids=[sim.iccid])  # renews to the plan's 500 MB
+    with django_capture_on_commit_callbacks(execute=True):
+        _use(sim, 450)
+    assert Order.objects.filter(order_type=OrderType.AUTO_TOPUP).count() == 2
