@@ -77,17 +77,13 @@ def products_for(*, organisation_id: int, types: tuple[ProductType, ...] = ()) -
     return _refs(list(products), organisation_id)
 
 
-def product_for(
-    *, organisation_id: int, product_id: object, field: str = "product_id", withdrawn_too: bool = False
-) -> ProductRef:
-    """One orderable product, priced for the organisation; an unknown or withdrawn one is not found, unless
-    `withdrawn_too` (fulfilling what was ordered before the operator withdrew it)."""
+def product_for(*, organisation_id: int, product_id: object, field: str = "product_id") -> ProductRef:
+    """One orderable product, priced for the organisation; an unknown or withdrawn one is not found."""
     try:
         pk = int(product_id)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         pk = None
-    products = Product.objects.all() if withdrawn_too else Product.objects.filter(active=True)
-    product = products.filter(pk=pk).first() if pk else None
+    product = Product.objects.filter(pk=pk, active=True).first() if pk else None
     if product is None:
         raise NotFound(_("Product %(id)s not found.") % {"id": product_id}, field=field, code="product_not_found")
     return _refs([product], organisation_id)[0]

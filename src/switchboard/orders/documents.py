@@ -28,7 +28,7 @@ from switchboard.tenancy.contracts import Issuer
 
 from .contracts import DocumentKind
 from .models import Document, Order
-from .rules import line_net
+from .rules import line_net, vat_by_rate
 
 MARGIN = 20 * mm
 FRAME_PADDING = 6  # reportlab's default inside the page margins, on either side
@@ -174,13 +174,27 @@ def _lines_table(order: Order, styles: dict[str, ParagraphStyle]) -> Table:
     return table
 
 
+def _vat_rows(document: Document) -> list[list[str]]:
+    """VAT per rate, with the net it is on, as invoices must state it; a correction has one amount."""
+    if document.kind != DocumentKind.INVOICE:
+        return [[_("VAT"), _money(document.vat, document.currency)]]
+    breakdown = vat_by_rate((line_net(line), line.vat_rate) for line in document.order.lines.all())
+    return [
+        [
+            _("VAT %(rate)s on %(net)s") % {"rate": _rate(rate), "net": _money(net, document.currency)},
+            _money(vat, document.currency),
+        ]
+        for rate, (net, vat) in breakdown.items()
+    ]
+
+
 def _totals_table(document: Document) -> Table:
     rows = [
         [_("Net"), _money(document.net, document.currency)],
-        [_("VAT"), _money(document.vat, document.currency)],
+        *_vat_rows(document),
         [_("Total"), _money(document.gross, document.currency)],
     ]
-    table = Table(rows, colWidths=[35 * mm, 35 * mm], hAlign="RIGHT")
+    table = Table(rows, colWidths=[60 * mm, 35 * mm], hAlign="RIGHT")
     table.setStyle(
         TableStyle(
             [

@@ -108,6 +108,11 @@ class OrderLine(models.Model):
     term_months = models.PositiveIntegerField(default=0)
     parent_line = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="options")
     parent_contract = models.ForeignKey(Contract, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # What the product was when ordered, for fulfilment: the operator may change it before shipping.
+    form_factor = models.CharField(max_length=12, blank=True)
+    package_size = models.PositiveIntegerField(default=1)
+    data_bytes = models.PositiveBigIntegerField(default=0)  # included (SIM card) or added (top-up)
+    sms = models.PositiveIntegerField(default=0)
     sim_ids = models.JSONField(default=list, blank=True)  # top-ups and extensions: the SIMs they are for
     serial_numbers = models.JSONField(default=list, blank=True)  # devices handed out
 

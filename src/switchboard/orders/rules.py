@@ -5,8 +5,9 @@ exactly what an order would refuse."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Sum
 from django.utils.translation import gettext as _
@@ -41,6 +42,7 @@ class Problem:
     field: str = "quantity"
 
 
+CENT = Decimal("0.01")
 MAX_QUANTITY = 100_000
 MAX_ID = 2**63 - 1
 
@@ -187,3 +189,16 @@ def check(principal: Principal, items: list[Item]) -> list[Problem]:
 def line_net(line: OrderLine) -> Decimal:
     """What a line costs on this order: its one-time charges and its first month."""
     return (line.one_time_net + line.recurring_net) * line.quantity
+
+
+def money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def vat_by_rate(amounts: Iterable[tuple[Decimal, Decimal]]) -> dict[Decimal, tuple[Decimal, Decimal]]:
+    """Net and VAT per VAT rate, each rounded to the cent per rate as an invoice states them; the totals are their
+    sums, so cart, order and invoice agree to the cent."""
+    nets: dict[Decimal, Decimal] = defaultdict(Decimal)
+    for net, rate in amounts:
+        nets[rate] += net
+    return {rate: (money(net), money(net * rate / 100)) for rate, net in sorted(nets.items())}

@@ -16,8 +16,8 @@ from switchboard.tenancy import selectors as tenancy
 
 from .contracts import ContractStatus, OrderStatus
 from .models import AutoTopUp, Cart, CartLine, Contract, Document, Order, OrderLine, OrderSim
-from .rules import Item, Problem, check, term_of
-from .services._common import money, order_not_found, require_operator
+from .rules import Item, Problem, check, parent_contracts, term_of, vat_by_rate
+from .services._common import order_not_found, require_operator
 
 
 def _orders(principal: Principal) -> QuerySet[Order]:
@@ -155,32 +155,22 @@ class CartRow:
         return self.one_time_total + self.monthly_total
 
 
+def _sums(amounts) -> tuple[Decimal, Decimal]:
+    breakdown = vat_by_rate(amounts).values()
+    return sum((net for net, _vat in breakdown), Decimal(0)), sum((vat for _net, vat in breakdown), Decimal(0))
+
+
 @dataclass
 class CartView:
     rows: list[CartRow]
     items: list[Item]  # the rows still offered, as an order would take them
     currency: str
-    one_time_net: Decimal
-    monthly_net: Decimal
-    one_time_vat_exact: Decimal  # rounded once, for the total, as the order rounds it
-    monthly_vat_exact: Decimal
-
-    @property
-    def one_time_vat(self) -> Decimal:
-        return money(self.one_time_vat_exact)
-
-    @property
-    def monthly_vat(self) -> Decimal:
-        return money(self.monthly_vat_exact)
-
-    @property
-    def net(self) -> Decimal:
-        """What the order charges: the one-time charges and the first month."""
-        return self.one_time_net + self.monthly_net
-
-    @property
-    def vat(self) -> Decimal:
-        return money(self.one_time_vat_exact + self.monthly_vat_exact)
+    one_time_net: Decimal = Decimal(0)
+    one_time_vat: Decimal = Decimal(0)
+    monthly_net: Decimal = Decimal(0)
+    monthly_vat: Decimal = Decimal(0)
+    net: Decimal = Decimal(0)  # what the order charges: the one-time charges and the first month
+    vat: Decimal = Decimal(0)  # as the order and its invoice round it: per VAT rate
 
     @property
     def gross(self) -> Decimal:
@@ -226,25 +216,18 @@ def cart_view(*, principal: Principal) -> CartView:
     for problem in check(principal, items) if items else []:
         row = offered[problem.index]
         row.problems.append(Problem(row.position, problem.message, problem.field))
-    contracts = {row.line.parent_contract_id: row.line.parent_contract for row in offered if row.line.parent_contract}
-    sums = {"one_time": [Decimal(0), Decimal(0)], "monthly": [Decimal(0), Decimal(0)]}
+    contracts = parent_contracts(principal, items)
     for i, (row, item) in enumerate(zip(offered, items, strict=True)):
         price = item.product.price
         row.term = term_of(items, i, contracts)
         row.one_time = price.one_time_net if item.one_time_net is None else item.one_time_net
         row.monthly = price.recurring_net if item.recurring_net is None else item.recurring_net
-        for kind, amount in (("one_time", row.one_time_total), ("monthly", row.monthly_total)):
-            sums[kind][0] += amount
-            sums[kind][1] += amount * price.vat_rate / 100
-    return CartView(
-        rows=rows,
-        items=items,
-        currency=items[0].product.price.currency if items else "EUR",
-        one_time_net=money(sums["one_time"][0]),
-        monthly_net=money(sums["monthly"][0]),
-        one_time_vat_exact=sums["one_time"][1],
-        monthly_vat_exact=sums["monthly"][1],
-    )
+    rated = [(row, item.product.price.vat_rate) for row, item in zip(offered, items, strict=True)]
+    view = CartView(rows=rows, items=items, currency=items[0].product.price.currency if items else "EUR")
+    view.one_time_net, view.one_time_vat = _sums((row.one_time_total, rate) for row, rate in rated)
+    view.monthly_net, view.monthly_vat = _sums((row.monthly_total, rate) for row, rate in rated)
+    view.net, view.vat = _sums((row.net, rate) for row, rate in rated)
+    return view
 
 
 def _offered(principal: Principal, product_id: int) -> ProductRef | None:

@@ -19,7 +19,7 @@ from switchboard.core.principal import Principal
 
 from .. import selectors
 from ..contracts import DocumentKind, OrderType
-from ..services._common import money
+from ..rules import money
 
 # The native API
 

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -11,13 +9,8 @@ from switchboard.tenancy import selectors as tenancy
 
 from ..models import NumberSequence, Order
 
-CENT = Decimal("0.01")
 # Where each numbering starts: 1NCE-like order numbers, readable contract and invoice numbers.
 FIRST_NUMBERS = {"order": 2_000_000_001, "contract": 100_001, "invoice": 20_000_001}
-
-
-def money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def next_number(name: str) -> int:

@@ -10,7 +10,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from switchboard.catalog import selectors as catalog
 from switchboard.catalog import services as catalog_services
 from switchboard.catalog.contracts import ProductType
 from switchboard.connectivity import services as sims
@@ -71,16 +70,14 @@ def _contract(line: OrderLine, at: datetime) -> Contract:
 
 
 def _fulfil_line(order: Order, line: OrderLine, at: datetime) -> None:
-    kind = ProductType(line.product_type)
-    product = catalog.product_for(organisation_id=order.organisation_id, product_id=line.product_id, withdrawn_too=True)
+    kind = ProductType(line.product_type)  # the line keeps the product as it was ordered
     if kind == ProductType.SIM_CARD:
-        count = line.quantity * max(product.package_size, 1)
         delivered = sims.sims_deliver(
             organisation_id=order.organisation_id,
-            form_factor=product.form_factor,
-            count=count,
-            data_bytes=product.data_bytes or None,  # a product without volumes of its own: the SIM plan's
-            sms=product.sms or None,
+            form_factor=line.form_factor,
+            count=line.quantity * max(line.package_size, 1),
+            data_bytes=line.data_bytes or None,  # a product without volumes of its own: the SIM plan's
+            sms=line.sms or None,
         )
         _affected(order, delivered)
     elif kind == ProductType.DEVICE:
@@ -89,7 +86,7 @@ def _fulfil_line(order: Order, line: OrderLine, at: datetime) -> None:
         )
         line.save(update_fields=["serial_numbers"])
     elif kind in (ProductType.DATA_TOPUP, ProductType.SMS_TOPUP):
-        _affected(order, sims.sims_top_up(sim_ids=line.sim_ids, data_bytes=product.data_bytes, sms=product.sms))
+        _affected(order, sims.sims_top_up(sim_ids=line.sim_ids, data_bytes=line.data_bytes, sms=line.sms))
     elif kind == ProductType.LIFETIME_EXTENSION:
         _affected(order, sims.sims_extend(sim_ids=line.sim_ids))
     elif kind.makes_contract:

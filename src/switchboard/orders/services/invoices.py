@@ -22,7 +22,8 @@ from switchboard.tenancy import selectors as tenancy
 from .. import documents
 from ..contracts import DocumentKind, OrderStatus
 from ..models import Document, Order
-from ._common import money, next_number, operator_order
+from ..rules import money
+from ._common import next_number, operator_order
 
 
 def _issue(order: Order, kind: DocumentKind, net: Decimal, vat: Decimal, reason: str = "") -> Document:

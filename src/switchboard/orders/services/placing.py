@@ -21,8 +21,8 @@ from switchboard.tenancy import selectors as tenancy
 
 from ..contracts import OrderStatus, OrderType, PaymentMethod
 from ..models import Contract, Order, OrderLine
-from ..rules import Item, Problem, check, line_net, parent_contracts, term_of
-from ._common import money, next_number
+from ..rules import Item, Problem, check, line_net, parent_contracts, term_of, vat_by_rate
+from ._common import next_number
 from .fulfilment import fulfil
 
 
@@ -131,8 +131,9 @@ def place(
         idempotency_key=key,
     )
     lines = _lines(items, contracts)
-    order.total_net = money(sum((line_net(line) for line in lines), Decimal(0)))
-    order.total_vat = money(sum((line_net(line) * line.vat_rate / 100 for line in lines), Decimal(0)))
+    breakdown = vat_by_rate((line_net(line), line.vat_rate) for line in lines).values()
+    order.total_net = sum((net for net, _vat in breakdown), Decimal(0))
+    order.total_vat = sum((vat for _net, vat in breakdown), Decimal(0))
     order.total_gross = order.total_net + order.total_vat
     try:
         with transaction.atomic():
@@ -167,6 +168,10 @@ def _lines(items: list[Item], contracts: dict[int, Contract]) -> list[OrderLine]
                 recurring_net=item.recurring_net if item.recurring_net is not None else price.recurring_net,
                 vat_rate=price.vat_rate,
                 term_months=term_of(items, index, contracts),
+                form_factor=item.product.form_factor,
+                package_size=item.product.package_size,
+                data_bytes=item.product.data_bytes,
+                sms=item.product.sms,
                 parent_contract_id=item.parent_contract_id,
                 sim_ids=[sim.id for sim in item.sims],
             )

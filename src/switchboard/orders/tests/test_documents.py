@@ -88,7 +88,7 @@ def test_invoice_pdf_shows_issuer_customer_lines_and_totals(world, fleet, catalo
     assert f"2 {channel.product_name} 10 " in text
     assert f"{channel_net:.2f} EUR" in text
     assert f"Net {order.total_net:.2f} EUR" in text
-    assert f"VAT {order.total_vat:.2f} EUR" in text
+    assert f"VAT 19 % on {order.total_net:.2f} EUR {order.total_vat:.2f} EUR" in text
     assert f"Total {order.total_gross:.2f} EUR" in text
     assert invoice.net == order.total_net and invoice.gross == order.total_gross
 
@@ -274,3 +274,21 @@ def test_the_invoice_is_written_in_the_customers_language_whoever_completes_it(w
         services.order_complete(principal=principal(fleet.operator_admin), order_number=order.number)
     text = pdf_text(bytes(order.documents.get().pdf))
     assert "Rechnung" in text
+
+
+def test_an_invoice_with_two_vat_rates_states_the_tax_per_rate(world, fleet, catalog):
+    catalog.channel.vat_rate = Decimal("7.00")
+    catalog.channel.save()
+    owner = principal(world.owner)
+    trunk = services.cart_add(principal=owner, product_id=catalog.trunk.pk)
+    services.cart_add(principal=owner, product_id=catalog.channel.pk, quantity=3, parent_line_id=trunk.pk)
+    cart = selectors.cart_view(principal=owner)
+    order = services.cart_order(principal=owner)
+    services.order_complete(principal=principal(fleet.operator_admin), order_number=order.number)
+    order.refresh_from_db()
+    # 49.00 + 19.90 at 19 % (13.09), 3 x 0.68 at 7 % (0.14), each rounded per rate
+    assert (order.total_net, order.total_vat) == (Decimal("70.94"), Decimal("13.23"))
+    assert (cart.net, cart.vat) == (order.total_net, order.total_vat)
+    text = pdf_text(bytes(order.documents.get().pdf))
+    assert "VAT 7 % on 2.04 EUR 0.14 EUR" in text and "VAT 19 % on 68.90 EUR 13.09 EUR" in text
+    assert "Total 84.17 EUR" in text

@@ -268,6 +268,8 @@ def test_sims_start_with_the_volumes_of_the_product_they_were_sold_as(world, fle
     owner = principal(world.owner)
     services.cart_add(principal=owner, product_id=catalog.sim_card.pk, quantity=1)
     order = services.cart_order(principal=owner, address_id=shipping.pk)
+    catalog.sim_card.data_bytes = 10 * MB  # changed before the order ships: the order keeps what was sold
+    catalog.sim_card.save()
     services.order_complete(principal=principal(fleet.operator_admin), order_number=order.number)
     sim = Sim.objects.get(pk=order.sims.get().sim_id)
     assert (sim.data_total, sim.data_remaining, sim.sms_total) == (1000 * MB, 1000 * MB, 50)
