@@ -202,3 +202,24 @@ def vat_by_rate(amounts: Iterable[tuple[Decimal, Decimal]]) -> dict[Decimal, tup
     for net, rate in amounts:
         nets[rate] += net
     return {rate: (money(net), money(net * rate / 100)) for rate, net in sorted(nets.items())}
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What ordering a quantity of a product costs, as the order would charge it."""
+
+    unit: Decimal  # one-time and first month, net
+    net: Decimal
+    vat: Decimal
+    currency: str
+
+    @property
+    def gross(self) -> Decimal:
+        return self.net + self.vat
+
+
+def quote(product: ProductRef, quantity: int) -> Quote:
+    price = product.price
+    unit = price.one_time_net + price.recurring_net
+    [(net, vat)] = vat_by_rate([(unit * quantity, price.vat_rate)]).values()
+    return Quote(unit=unit, net=net, vat=vat, currency=price.currency)

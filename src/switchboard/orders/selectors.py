@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from switchboard.catalog import selectors as catalog
 from switchboard.catalog.contracts import PHYSICAL_TYPES, ProductRef
+from switchboard.connectivity import selectors as connectivity
 from switchboard.core.errors import NotFound
 from switchboard.core.principal import Permission, Principal
 from switchboard.tenancy import selectors as tenancy
@@ -98,11 +99,12 @@ def back_office_order(*, principal: Principal, order_number: object) -> Order:
 
 
 def auto_top_up_of(*, principal: Principal) -> dict:
-    """Where auto top-up is on: for all SIMs, and which single SIMs."""
+    """Where auto top-up is on: for all SIMs, and which single SIMs (by id and ICCID)."""
     principal.require(Permission.ORDERS_VIEW)
     rows = AutoTopUp.objects.filter(organisation_id=principal.organisation_id).values_list("sim_id", flat=True)
-    sims = set(rows)
-    return {"all": None in sims, "sim_ids": sorted(pk for pk in sims if pk is not None)}
+    sim_ids = sorted(pk for pk in rows if pk is not None)
+    sims = connectivity.sims_list(principal=principal).filter(pk__in=sim_ids)
+    return {"all": None in set(rows), "sim_ids": sim_ids, "iccids": sorted(sims.values_list("iccid", flat=True))}
 
 
 def cart_keys(principal: Principal) -> dict:

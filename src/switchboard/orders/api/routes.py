@@ -11,7 +11,6 @@ from django.http import HttpResponse
 from django.urls import reverse
 from ninja import Header, Query, Router, Status
 
-from switchboard.connectivity import selectors as connectivity
 from switchboard.core.api import paged
 from switchboard.tenancy import selectors as tenancy
 from switchboard.tenancy.contracts import AddressData
@@ -208,8 +207,7 @@ def sims_extension(request, response: HttpResponse, payload: ExtensionIn, idempo
 
 def _auto_top_up(principal) -> dict:
     state = selectors.auto_top_up_of(principal=principal)
-    sims = connectivity.sims_list(principal=principal).filter(pk__in=state["sim_ids"])
-    return {"all": state["all"], "iccids": sorted(sims.values_list("iccid", flat=True))}
+    return {"all": state["all"], "iccids": state["iccids"]}
 
 
 @router.get("/auto-topup", response=AutoTopUpOut, tags=["top-ups"])

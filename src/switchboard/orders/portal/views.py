@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import forms
@@ -36,6 +35,7 @@ from switchboard.tenancy import selectors as tenancy
 from .. import documents, selectors, services
 from ..contracts import ORDER_STATUS_LABELS, OrderStatus
 from ..models import Document
+from ..rules import quote
 from ..templatetags.orders_tags import corrections_of
 from .forms import (
     AttachForm,
@@ -577,7 +577,7 @@ def _sim_order(request: HttpRequest, kind: str) -> HttpResponse:
         "back": back,
         "back_label": (shown[0]["label"] or shown[0]["iccid"]) if one and shown else _("My SIMs"),
         "products": products,
-        "choices": list(zip(form["product_id"], [_sim_order_price(p, len(iccids)) for p in products], strict=True)),
+        "choices": list(zip(form["product_id"], [quote(p, len(iccids)) for p in products], strict=True)),
     }
     return render(request, "orders/sim_order.html", context, status=status)
 
@@ -591,15 +591,6 @@ def _sims_shown(principal: Principal, iccids: list[str]) -> list[dict]:
     first = iccids[:SIMS_SHOWN]
     labels = {sim.iccid: sim.label for sim in connectivity.sims_get(principal=principal, iccids=first)}
     return [{"iccid": iccid, "label": labels.get(iccid, "")} for iccid in first]
-
-
-def _sim_order_price(product: ProductRef, sim_count: int) -> dict:
-    """What a top-up or extension costs for this many SIMs: net, VAT (rounded once, as the order rounds it) and
-    gross."""
-    price = product.price
-    net = price.one_time_net * sim_count
-    vat = (net * price.vat_rate / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return {"unit": price.one_time_net, "net": net, "vat": vat, "gross": net + vat, "currency": price.currency}
 
 
 @requires(Permission.ORDERS_CREATE)

@@ -178,7 +178,7 @@ def test_auto_top_up_off_for_all_sims_turns_off_single_sims_too(world, fleet, ca
     services.auto_top_up_set(principal=owner, enabled=True, iccids=[fleet.sims[0].iccid])
     services.auto_top_up_set(principal=owner, enabled=True)
     services.auto_top_up_set(principal=owner, enabled=False)
-    assert selectors.auto_top_up_of(principal=owner) == {"all": False, "sim_ids": []}
+    assert selectors.auto_top_up_of(principal=owner) == {"all": False, "sim_ids": [], "iccids": []}
 
 
 def test_auto_top_up_skips_a_sim_topped_up_before_the_event_was_handled(world, fleet, catalog):
