@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from switchboard.catalog import selectors as catalog
 from switchboard.catalog.contracts import PHYSICAL_TYPES, ProductRef, ProductType
+from switchboard.connectivity import selectors as connectivity
 from switchboard.connectivity.contracts import SimRef
 from switchboard.core.principal import Principal
 
@@ -77,14 +78,36 @@ def _ordered_before(organisation_id: int, product_ids: list[int]) -> dict[int, i
     return {row["product_id"]: row["total"] for row in rows}
 
 
-def _reserved(product_ids: list[int]) -> dict[int, int]:
-    """Goods promised to orders the operator has not shipped yet."""
-    rows = (
-        OrderLine.objects.filter(product_id__in=product_ids, order__status=OrderStatus.IN_PREPARATION)
-        .values("product_id")
-        .annotate(total=Sum("quantity"))
+def _pool(product: ProductRef) -> tuple[str, object]:
+    """The stock a product is delivered from: SIM cards share one per form factor, devices have their own."""
+    return ("sims", product.form_factor) if product.type == ProductType.SIM_CARD else ("device", product.id)
+
+
+def _units(product: ProductRef, quantity: int) -> int:
+    return quantity * max(product.package_size, 1) if product.type == ProductType.SIM_CARD else quantity
+
+
+def _reserved() -> dict[tuple[str, object], int]:
+    """Goods promised to orders the operator has not shipped yet, per stock."""
+    open_lines = OrderLine.objects.filter(
+        order__status=OrderStatus.IN_PREPARATION, product_type__in=[t.value for t in PHYSICAL_TYPES]
     )
-    return {row["product_id"]: row["total"] for row in rows}
+    reserved: dict[tuple[str, object], int] = defaultdict(int)
+    for kind, form_factor, product_id, quantity, package in open_lines.values_list(
+        "product_type", "form_factor", "product_id", "quantity", "package_size"
+    ):
+        if kind == ProductType.SIM_CARD:
+            reserved[("sims", form_factor)] += quantity * max(package, 1)
+        else:
+            reserved[("device", product_id)] += quantity
+    return reserved
+
+
+def _in_stock(product: ProductRef) -> int:
+    """Units in the product's stock: SIM cards of its form factor (not packages), or its devices."""
+    if product.type == ProductType.SIM_CARD:
+        return connectivity.deliverable_count(form_factor=product.form_factor)
+    return catalog.in_stock(product) or 0
 
 
 def _parent_problem(items: list[Item], index: int, contracts: dict[int, Contract]) -> str | None:
@@ -127,12 +150,15 @@ def check(principal: Principal, items: list[Item]) -> list[Problem]:
     problems: list[Problem] = []
     product_ids = sorted({item.product.id for item in items})
     before = _ordered_before(principal.organisation_id, product_ids)
-    reserved = _reserved(product_ids)
+    reserved = _reserved() if any(item.product.type in PHYSICAL_TYPES for item in items) else {}
     contracts = parent_contracts(principal, items)
     currencies = {item.product.price.currency for item in items}
     wanted: dict[int, int] = defaultdict(int)
+    pool_wanted: dict[tuple[str, object], int] = defaultdict(int)
     for item in items:
         wanted[item.product.id] += item.quantity
+        if item.product.type in PHYSICAL_TYPES:
+            pool_wanted[_pool(item.product)] += _units(item.product, item.quantity)
     for index, item in enumerate(items):
         product = item.product
         if item.product.is_option:
@@ -175,13 +201,12 @@ def check(principal: Principal, items: list[Item]) -> list[Problem]:
                 )
             )
         if product.type in PHYSICAL_TYPES:
-            available = (catalog.in_stock(product) or 0) - reserved.get(product.id, 0)
-            if wanted[product.id] > available:
+            pool = _pool(product)
+            available = _in_stock(product) - reserved.get(pool, 0)
+            if pool_wanted[pool] > available:
+                left = max(available, 0) // _units(product, 1)
                 problems.append(
-                    Problem(
-                        index,
-                        _("Only %(n)s of %(name)s in stock.") % {"n": max(available, 0), "name": product.name},
-                    )
+                    Problem(index, _("Only %(n)s of %(name)s in stock.") % {"n": left, "name": product.name})
                 )
     return problems
 

@@ -9,6 +9,7 @@ import pytest
 
 from switchboard.catalog import selectors as catalog_selectors
 from switchboard.catalog.models import ResellerPrice
+from switchboard.catalog.tests import factories as catalog_products
 from switchboard.connectivity.contracts import MB
 from switchboard.connectivity.models import Sim
 from switchboard.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -346,3 +347,14 @@ def test_the_billing_address_is_no_delivery_address(world, fleet, catalog):
     services.cart_add(principal=owner, product_id=catalog.sim_card.pk)
     with pytest.raises(NotFound):
         services.cart_order(principal=owner, address_id=billing.pk)
+
+
+def test_sim_products_of_one_form_factor_share_the_stock_their_open_orders_reserve(world, fleet, catalog, shipping):
+    two_pack = catalog_products.sim_card(code="sim-triple-2", name="IoT SIM card, 2 pack", package_size=2)
+    owner = principal(world.owner)
+    services.cart_add(principal=owner, product_id=catalog.sim_card.pk, quantity=2)
+    services.cart_order(principal=owner, address_id=shipping.pk)  # 2 of the 3 stock SIMs promised
+    services.cart_add(principal=owner, product_id=two_pack.pk, quantity=1)
+    with pytest.raises(ValidationFailed) as refused:
+        services.cart_order(principal=owner, address_id=shipping.pk)
+    assert "Only 0 of IoT SIM card, 2 pack in stock." in refused.value.message
