@@ -34,6 +34,7 @@ class Contract(TimeStampedModel):
 
     number = models.CharField(_("contract number"), max_length=20, unique=True)
     organisation_id = models.BigIntegerField(db_index=True)
+    reseller_id = models.BigIntegerField(null=True, blank=True, db_index=True)  # as on its order
     product_id = models.BigIntegerField()
     product_name = models.CharField(max_length=200)
     product_type = models.CharField(max_length=24)

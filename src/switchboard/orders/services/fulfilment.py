@@ -54,6 +54,7 @@ def _contract(line: OrderLine, at: datetime) -> Contract:
     return Contract.objects.create(
         number=f"CT-{next_number('contract')}",
         organisation_id=line.order.organisation_id,
+        reseller_id=line.order.reseller_id,
         product_id=line.product_id,
         product_name=line.product_name,
         product_type=line.product_type,

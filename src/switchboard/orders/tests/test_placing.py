@@ -183,6 +183,8 @@ def test_orders_of_a_resellers_customer_carry_the_reseller_and_its_price(world, 
     services.cart_add(principal=buyer, product_id=catalog.trunk.pk)
     order = services.cart_order(principal=buyer)
     assert order.reseller_id == reseller.pk
+    services.order_complete(principal=principal(f.member(world.operator, "admin")), order_number=order.number)
+    assert Contract.objects.get(order_line__order=order).reseller_id == reseller.pk
     line = order.lines.get()
     assert (line.one_time_net, line.recurring_net) == (Decimal("39.00"), Decimal("17.00"))
     owner = principal(world.owner)  # the operator's own customer: list price, no reseller
