@@ -46,10 +46,15 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             pass
         finally:
-            for p in processes:
-                p.terminate()
-            for p in processes:
-                p.wait(timeout=10)
+            # The gateway first, while the AAA still answers its Stops; then the rest. Whatever hangs is killed.
+            for p in reversed(processes):
+                if p.poll() is None:
+                    p.terminate()
+                try:
+                    p.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
 
     def _print_logins(self, bind: str, created: bool) -> None:
         w = self.stdout.write
