@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect
 
-from .errors import DomainError, NotFound
+from .errors import DomainError, NotFound, PermissionDenied
 from .principal import Permission
 
 
@@ -58,10 +58,11 @@ def submit(
 
 
 def attempt(request, action: Callable[[], object], *, success: str) -> None:
-    """For one-click actions (remove, revoke): the refusal becomes a message; an unknown object stays a 404."""
+    """For one-click actions (remove, revoke): the refusal becomes a message; an unknown object stays a 404, a
+    forbidden one a 403."""
     try:
         action()
-    except NotFound:
+    except (NotFound, PermissionDenied):
         raise
     except DomainError as exc:
         messages.error(request, exc.message)

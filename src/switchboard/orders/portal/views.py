@@ -28,7 +28,7 @@ from switchboard.connectivity import identifiers
 from switchboard.connectivity import selectors as connectivity
 from switchboard.core.errors import DomainError, NotFound, PermissionDenied
 from switchboard.core.paging import paginate
-from switchboard.core.portal import requires
+from switchboard.core.portal import attempt, requires
 from switchboard.core.principal import Permission, Principal
 from switchboard.tenancy import selectors as tenancy
 
@@ -73,18 +73,6 @@ def _call(form: forms.Form, action: Callable[[dict], Any]) -> tuple[bool, Any]:
             name = FIELD_ALIASES.get(item.field or "", item.field)
             form.add_error(name if name in form.fields else None, item.message)
         return False, None
-
-
-def _attempt(request: HttpRequest, action: Callable[[], object], *, success: str) -> None:
-    """A one-click action: a refusal becomes a message; an unknown object stays a 404, a forbidden one a 403."""
-    try:
-        action()
-    except (NotFound, PermissionDenied):
-        raise
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, success)
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -356,7 +344,7 @@ def cart_line(request: HttpRequest, line_id: int) -> HttpResponse:
 @require_POST
 @requires(Permission.ORDERS_CREATE)
 def cart_line_remove(request: HttpRequest, line_id: int) -> HttpResponse:
-    _attempt(
+    attempt(
         request,
         lambda: services.cart_remove(principal=request.principal, line_id=line_id),
         success=_("Removed from the cart, with its options."),
@@ -616,7 +604,7 @@ def auto_top_up(request: HttpRequest) -> HttpResponse:
         success = _("Auto top-up is on: when data or SMS falls under 20 %, the SIM is topped up once.")
     else:
         success = _("Auto top-up is off for this SIM.")
-    _attempt(
+    attempt(
         request,
         lambda: services.auto_top_up_set(principal=request.principal, enabled=enabled, iccids=iccids),
         success=success,
@@ -692,7 +680,7 @@ def _back_office_url(request: HttpRequest) -> str:
 @requires(Permission.ORGANISATIONS_MANAGE)
 def back_office_complete(request: HttpRequest, number: int) -> HttpResponse:
     """Shipped: the SIMs leave the stock for the customer, contracts start, the invoice is written."""
-    _attempt(
+    attempt(
         request,
         lambda: services.order_complete(principal=request.principal, order_number=number),
         success=_("Order %(number)s is completed and invoiced.") % {"number": number},

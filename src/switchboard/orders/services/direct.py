@@ -18,9 +18,7 @@ from switchboard.tenancy.contracts import AddressData
 
 from ..models import Order
 from ..rules import Item
-from .placing import existing_order, place
-
-ADDRESS_FIELDS = ("name", "company", "street", "extra", "postal_code", "city", "country")
+from .placing import ADDRESS_FIELDS, existing_order, place
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ from ..rules import Item, Problem, check, line_net, parent_contracts, term_of, v
 from ._common import next_number
 from .fulfilment import fulfil
 
+ADDRESS_FIELDS = ("name", "company", "street", "extra", "postal_code", "city", "country")
+
 
 def refusal(problems: list[Problem], prefix: str = "items") -> ValidationFailed:
     errors = [FieldError(f"{prefix}[{p.index}].{p.field}", "order_refused", p.message) for p in problems]
@@ -32,8 +34,7 @@ def refusal(problems: list[Problem], prefix: str = "items") -> ValidationFailed:
 
 
 def _address_copy(address) -> dict:
-    fields = ("name", "company", "street", "extra", "postal_code", "city", "country")
-    return {name: getattr(address, name) for name in fields} if address is not None else {}
+    return {name: getattr(address, name) for name in ADDRESS_FIELDS} if address is not None else {}
 
 
 def _billing(principal: Principal) -> dict:
