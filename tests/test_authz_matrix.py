@@ -11,11 +11,13 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import BinaryField
 from django.urls import reverse
+from django.utils import timezone
 
 from switchboard.aaa.models import NasClient
 from switchboard.aaa.tests.factories import nas_client
@@ -35,7 +37,8 @@ from switchboard.connectivity.models import (
     SimEvent,
     SimImport,
 )
-from switchboard.events.models import AuditEntry, OutboxEvent
+from switchboard.events import services as events_services
+from switchboard.events.models import AuditEntry, DataStream, OutboxEvent, StreamAttempt, StreamItem
 from switchboard.orders import selectors as order_selectors
 from switchboard.orders import services as orders
 from switchboard.orders.models import (
@@ -50,6 +53,8 @@ from switchboard.orders.models import (
     OrderLine,
     OrderSim,
 )
+from switchboard.sms import services as sms_services
+from switchboard.sms.models import Sms, SmscConnection, SmscReceiptPart
 from switchboard.tenancy.models import Address, ApiClient, Membership, Organisation, User
 from switchboard.tenancy.tests import factories as f
 
@@ -85,6 +90,12 @@ TABLES = (
     Document,
     AutoTopUp,
     AutoTopUpRun,
+    Sms,
+    SmscReceiptPart,
+    SmscConnection,
+    DataStream,
+    StreamItem,
+    StreamAttempt,
 )
 JSON_TYPES = ("application/json", "application/problem+json")
 
@@ -147,6 +158,8 @@ PATH_NAMES = {  # only the objects a path names are built (see `objects`)
     "product": lambda w, o: o["product"].pk,
     "device": lambda w, o: o["device"].pk,
     "reseller": lambda w, o: o["reseller"].pk,
+    "sms": lambda w, o: o["sms"].pk,
+    "stream": lambda w, o: o["stream"].pk,
 }
 
 
@@ -154,7 +167,8 @@ def endpoint(
     method: str, path: str, needs: str, body: dict | Callable | None = None, *, scoped: bool = False, **options
 ) -> Route:
     """`path` may name the customer's objects: {user}, {address}, {client}, {iccid}, {order} (in preparation), {done}
-    (a completed order), {document} (its invoice), {contract}, {line} (in the Admin's cart), and the operator's
+    (a completed order), {document} (its invoice), {contract}, {line} (in the Admin's cart), {sms} (a pending MT of
+    the SIM), {stream} (a data stream), and the operator's
     {import}, {nas}, {product}, {device} (a device product), {reseller}; such routes are object-scoped, as are those
     whose body names the customer's objects (`scoped`)."""
 
@@ -230,6 +244,11 @@ API += [
     endpoint("post", "/sims/{iccid}/reset", "user"),
     endpoint("get", "/sims/{iccid}/events", "read_only"),
     endpoint("get", "/sims/{iccid}/usage", "read_only"),
+    endpoint("get", "/sims/{iccid}/sms", "read_only"),
+    endpoint("post", "/sims/{iccid}/sms", "user", {"payload": "Reboot"}),
+    endpoint("get", "/sims/{iccid}/sms/{sms}", "read_only"),
+    endpoint("delete", "/sims/{iccid}/sms/{sms}", "user"),
+    endpoint("post", "/sms/bulk", "user", lambda w, o: {"payload": "Reboot", **OUR_SIM(w, o)}, scoped=True),
     endpoint("get", "/dashboard", "read_only"),
     endpoint("get", "/limits", "read_only"),
     endpoint("put", "/limits", "user", {"data_limit_id": None}),
@@ -261,6 +280,8 @@ API += [
     endpoint("patch", "/radius/clients/{nas}", OPERATOR, {"enabled": False}),
     endpoint("delete", "/radius/clients/{nas}", OPERATOR),
     endpoint("get", "/radius/sessions", OPERATOR),
+    endpoint("get", "/smsc", OPERATOR),
+    endpoint("put", "/smsc", OPERATOR, {"kind": "simulated", "default_source": "NordNet"}),
 ]
 
 PRODUCT_IN = {"code": "router-lte", "name": "LTE router", "type": "device", "one_time_net": "99.00"}
@@ -274,6 +295,33 @@ API += [
     endpoint("put", "/catalog/products/{product}/prices/{reseller}", OPERATOR, PRICE_IN),
     endpoint("delete", "/catalog/products/{product}/prices/{reseller}", OPERATOR),
     endpoint("post", "/catalog/products/{device}/devices", OPERATOR, {"serial_numbers": ["SN-NEW-0001"]}),
+]
+
+
+LOOPBACK_HOOK = "http://127.0.0.1:9/hook"
+STREAM_IN = {"name": "Backend", "kind": "usage", "target": "webhook", "url": LOOPBACK_HOOK}
+
+
+def replay_window(w, o) -> dict:
+    now = timezone.now()
+    return {"start": (now - timedelta(hours=1)).isoformat(), "end": now.isoformat()}
+
+
+API += [
+    endpoint("get", "/streams", "admin"),
+    endpoint("post", "/streams", "admin", STREAM_IN),
+    endpoint("get", "/streams/{stream}", "admin"),
+    endpoint("patch", "/streams/{stream}", "admin", {"name": "Renamed"}),
+    endpoint("delete", "/streams/{stream}", "admin"),
+    endpoint("post", "/streams/{stream}/pause", "admin"),
+    endpoint("post", "/streams/{stream}/resume", "admin"),
+    endpoint("post", "/streams/{stream}/rotate-secret", "admin"),
+    endpoint("post", "/streams/{stream}/test", "admin"),
+    endpoint("post", "/streams/{stream}/replay", "admin", replay_window),
+    endpoint("get", "/streams/{stream}/deliveries", "admin"),
+    endpoint("get", "/sms-forwarding", "admin"),
+    endpoint("put", "/sms-forwarding", "admin", {"url": LOOPBACK_HOOK}),
+    endpoint("delete", "/sms-forwarding", "admin"),
 ]
 
 
@@ -407,6 +455,17 @@ PORTAL = [
     ),
     form("sim reset", url("connectivity:sim_reset", SIM_ICCID), scoped=True, needs="user"),
     form(
+        "sms send",
+        url("sms:send", SIM_ICCID),
+        lambda w, o: {"payload": "Reboot", "source_address_type": 145, "validity": 48},
+        scoped=True,
+        needs="user",
+    ),
+    form(
+        "sms cancel", lambda w, o: reverse("sms:cancel", args=[o["sim"].iccid, o["sms"].pk]), scoped=True, needs="user"
+    ),
+    page("sms log", url("sms:log", SIM_ICCID), scoped=True),
+    form(
         "sim imei lock",
         url("connectivity:sim_imei_lock", SIM_ICCID),
         lambda w, o: {"locked": "1"},
@@ -447,6 +506,8 @@ PORTAL = [
         needs=OPERATOR,
     ),
     form("radius client delete", url("aaa:client_delete", NAS), scoped=True, needs=OPERATOR),
+    page("smsc", url("sms:smsc"), OPERATOR),
+    form("smsc save", url("sms:smsc"), lambda w, o: {"kind": "simulated", "default_source": "NordNet"}, needs=OPERATOR),
 ]
 
 LINE = lambda w, o: o["line"].pk  # noqa: E731
@@ -546,8 +607,9 @@ class Objects(dict):
 
 
 @pytest.fixture
-def objects(world, fleet, catalog):
+def objects(world, fleet, catalog, settings):
     owner, operator = f.principal(world.owner), f.principal(fleet.operator_admin)
+    settings.SWITCHBOARD = {**settings.SWITCHBOARD, "WEBHOOKS_ALLOW_PRIVATE": True}  # the streams' loopback receiver
 
     def placed():
         """An order of the customer's Owner, in preparation: a SIP trunk, so no SIM leaves the stock."""
@@ -580,6 +642,10 @@ def objects(world, fleet, catalog):
             "document": lambda: built["done"].documents.get().number,  # the completed order's invoice
             "contract": contract,
             "line": lambda: orders.cart_add(principal=f.principal(world.admin), product_id=catalog.trunk.pk),
+            "stream": lambda: events_services.stream_create(principal=owner, **STREAM_IN)[0],
+            "sms": lambda: sms_services.sms_send(
+                principal=owner, iccid=fleet.sim.iccid, request=sms_services.MtRequest(payload="Pending")
+            ),
         },
         address=f.AddressFactory(organisation=world.customer),
         sim=fleet.sim,

@@ -24,6 +24,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 from switchboard.connectivity.api.management import v1, v2
 from switchboard.core.errors import DomainError, FieldError, ValidationFailed
 from switchboard.orders.api.management import v1 as orders_v1
+from switchboard.sms.api.management import v1 as sms_v1
+from switchboard.sms.api.management import v2 as sms_v2
 
 from .auth import ApiClientAuth
 from .throttling import PerClientThrottle
@@ -66,7 +68,9 @@ api = NinjaAPI(
     openapi_url=None,
 )
 api.add_router("/v1", orders_v1)  # first: its literal /sims/topup must not fall into /sims/{iccid}
+api.add_router("/v1", sms_v1)
 api.add_router("/v1", v1)
+api.add_router("/v2", sms_v2)
 api.add_router("/v2", v2)
 
 

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "switchboard.aaa",
     "switchboard.catalog",
     "switchboard.orders",
+    "switchboard.sms",
     "switchboard.api",
 ]
 
@@ -228,6 +229,9 @@ SWITCHBOARD = {
     # length (a /24 holds 254 SIMs) from the operator's address space, the next one when the last is full.
     "IP_SPACE": os.environ.get("SIM_IP_SPACE", "10.64.0.0/10"),
     "IP_POOL_PREFIX": int(os.environ.get("SIM_IP_POOL_PREFIX", "24")),
+    # Data streams and webhooks may reach private, loopback and link-local addresses (receivers inside the
+    # operator's network; tests and the demo on loopback). Off by default: customers' URLs could reach internals.
+    "WEBHOOKS_ALLOW_PRIVATE": env_bool("WEBHOOKS_ALLOW_PRIVATE"),
 }
 
 LOGGING = {

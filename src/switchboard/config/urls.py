@@ -13,6 +13,9 @@ urlpatterns = [
     path("", include("switchboard.connectivity.portal.urls")),
     path("", include("switchboard.aaa.portal.urls")),
     path("", include("switchboard.orders.portal.urls")),
+    path("", include("switchboard.sms.portal.urls")),
+    path("smsc/", include("switchboard.sms.urls")),
     path("audit/", include("switchboard.events.portal.urls")),
+    path("", include("switchboard.events.portal.stream_urls")),
     path("", include("switchboard.portal.urls")),
 ]

@@ -11,6 +11,6 @@ class ConnectivityConfig(AppConfig):
     def ready(self) -> None:
         from switchboard.tenancy.selectors import register_sim_counter
 
-        from . import jobs, nav, selectors  # noqa: F401  (registers periodic jobs and menu items)
+        from . import jobs, nav, selectors, streams  # noqa: F401  (registers periodic jobs, menu items, stream records)
 
         register_sim_counter(selectors.sim_counts)

@@ -70,6 +70,13 @@ class Sim(TimeStampedModel):
     month_sms_mo = models.PositiveIntegerField(default=0)
     month_sms_mt = models.PositiveIntegerField(default=0)
 
+    # The open data session's use not yet in a usage record (data streams), and since when: the session's start or
+    # its last record. Kept on this row, not on SimConnectivity, because every counted report rewrites this row
+    # anyway, while the connectivity row is spared most interim updates.
+    record_rx = models.PositiveBigIntegerField(default=0)
+    record_tx = models.PositiveBigIntegerField(default=0)
+    record_since = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ["iccid"]
         indexes = [

@@ -492,3 +492,31 @@ def low_since(*, sim_id: int, organisation_id: int, service: str) -> datetime | 
     if row is None or row[0] == QuotaStatus.AVAILABLE:
         return None
     return row[1]
+
+
+@dataclass(frozen=True)
+class SmsEndpoint:
+    """What the SMS gateway needs of a SIM to route a message to or from it."""
+
+    sim_id: int
+    organisation_id: int
+    iccid: str
+    msisdn: str
+    imsi: str
+    reachable: bool  # attached to a network, so an MT can be delivered now
+
+
+def unscoped_sms_endpoint(*, msisdn: str = "", sim_id: int | None = None) -> SmsEndpoint | None:
+    """A SIM by its MSISDN (an MO's sender or recipient) or id, for the SMS gateway only."""
+    if sim_id is not None:
+        sims = Sim.objects.filter(pk=sim_id)
+    elif msisdn:
+        sims = Sim.objects.filter(msisdn=msisdn)
+    else:
+        return None
+    row = sims.values_list("pk", "organisation_id", "iccid", "msisdn", "imsi", "connectivity__status").first()
+    if row is None:
+        return None
+    pk, organisation_id, iccid, number, imsi, status = row
+    reachable = status in (ConnectivityStatus.ATTACHED, ConnectivityStatus.ONLINE)
+    return SmsEndpoint(pk, organisation_id, iccid, number or "", imsi, reachable)

@@ -23,6 +23,8 @@ class Permission(StrEnum):
     ORGANISATIONS_MANAGE = "organisations.manage"
     API_CLIENTS_MANAGE = "api_clients.manage"
     AUDIT_VIEW = "audit.view"
+    SMS_SEND = "sms.send"
+    INTEGRATIONS_MANAGE = "integrations.manage"  # data streams, SMS forwarding, volume notifications
 
 
 class ActorKind(StrEnum):

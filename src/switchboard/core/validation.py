@@ -45,3 +45,13 @@ def country(value: object, *, field: str = "country") -> str:
     if len(cleaned) != 2 or not cleaned.isalpha() or not cleaned.isascii():
         raise ValidationFailed(_("Use the two-letter ISO country code, e.g. DE."), field=field, code="invalid")
     return cleaned
+
+
+def idempotency_key(value: object) -> str:
+    """An `Idempotency-Key` header (empty when absent): a retry with it gets what the first call made."""
+    key = str(value or "").strip()
+    if len(key) > 100 or not key.isprintable():
+        raise ValidationFailed(
+            _("The Idempotency-Key must be at most 100 printable characters."), field="Idempotency-Key"
+        )
+    return key

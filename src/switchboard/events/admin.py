@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from switchboard.core.admin import ReadOnlyAdmin
 
-from .models import AuditEntry, Delivery, OutboxEvent
+from .models import AuditEntry, DataStream, Delivery, OutboxEvent
 
 
 @admin.register(AuditEntry)
@@ -23,3 +23,11 @@ class OutboxEventAdmin(ReadOnlyAdmin):
     list_display = ("occurred_at", "type", "organisation_id", "id")
     list_filter = ("type",)
     inlines = [DeliveryInline]
+
+
+@admin.register(DataStream)
+class DataStreamAdmin(ReadOnlyAdmin):
+    list_display = ("name", "organisation_id", "kind", "target", "state", "remote_status", "consecutive_failures")
+    list_filter = ("kind", "target", "state")
+    search_fields = ("name", "url", "mqtt_host")
+    exclude = ("signing_secret", "previous_secret", "mqtt_password", "lease_token")

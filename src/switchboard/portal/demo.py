@@ -14,6 +14,7 @@ from switchboard.aaa import services as aaa
 from switchboard.catalog.services import demo_catalog
 from switchboard.connectivity.services import demo_fleet
 from switchboard.orders.services.seeding import demo_orders
+from switchboard.sms.services.seeding import demo_sms
 from switchboard.tenancy import selectors as tenancy
 from switchboard.tenancy import services
 from switchboard.tenancy.contracts import AddressData
@@ -141,6 +142,7 @@ def seed() -> bool:
     demo_fleet(operator=operator, customer=acme_p, customer_id=acme.pk, sub_id=nord.pk, other_id=beta.pk)
     demo_catalog(operator=operator)
     demo_orders(operator=operator, customer=acme_p)
+    demo_sms(customer=acme_p)
     aaa.nas_client_create(
         principal=operator,
         change=aaa.NasClientChange(

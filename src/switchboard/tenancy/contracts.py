@@ -30,13 +30,22 @@ ROLE_LABELS = {
     Role.API: _("API"),
 }
 
-_MANAGEMENT = {P.VIEW, P.SIMS_MANAGE, P.ACCOUNT_MANAGE, P.USERS_MANAGE, P.ORGANISATIONS_MANAGE, P.AUDIT_VIEW}
+_MANAGEMENT = {
+    P.VIEW,
+    P.SIMS_MANAGE,
+    P.SMS_SEND,
+    P.ACCOUNT_MANAGE,
+    P.USERS_MANAGE,
+    P.ORGANISATIONS_MANAGE,
+    P.AUDIT_VIEW,
+    P.INTEGRATIONS_MANAGE,
+}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
     Role.OWNER: frozenset(_MANAGEMENT | {P.PORTAL_LOGIN, P.ORDERS_VIEW, P.ORDERS_CREATE, P.API_CLIENTS_MANAGE}),
     Role.ADMIN: frozenset(_MANAGEMENT | {P.PORTAL_LOGIN, P.ORDERS_VIEW, P.ORDERS_CREATE, P.API_CLIENTS_MANAGE}),
     # 1NCE's User manages SIMs but has no access to orders and top-ups.
-    Role.USER: frozenset({P.PORTAL_LOGIN, P.VIEW, P.SIMS_MANAGE}),
+    Role.USER: frozenset({P.PORTAL_LOGIN, P.VIEW, P.SIMS_MANAGE, P.SMS_SEND}),
     Role.READ_ONLY: frozenset({P.PORTAL_LOGIN, P.VIEW, P.ORDERS_VIEW}),
     # Machine access: all operational endpoints including orders, but never a portal login or new credentials.
     Role.API: frozenset(_MANAGEMENT | {P.ORDERS_VIEW, P.ORDERS_CREATE}),

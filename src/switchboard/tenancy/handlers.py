@@ -1,4 +1,4 @@
-"""Outbox handlers of the tenancy context: the invitation and password mails."""
+"""Outbox handlers of the tenancy context: the invitation and password mails, and mails to an organisation's owners."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from switchboard.events.contracts import EventEnvelope
+from switchboard.events.contracts import STREAM_DEGRADED, EventEnvelope
 from switchboard.events.services import handles
 
+from .contracts import Role
 from .models import Membership, User
 
 
@@ -67,3 +68,21 @@ def send_password_reset(event: EventEnvelope) -> None:
             "tenancy/mail/password_reset.txt",
             {"link": _password_link(user)},
         )
+
+
+@handles(STREAM_DEGRADED)
+def mail_owners_stream_degraded(event: EventEnvelope) -> None:
+    """The stream emits this once per degradation; records keep queueing, so the mail says nothing is lost."""
+    owners = User.objects.filter(
+        memberships__organisation_id=event.organisation_id, memberships__role=Role.OWNER, is_active=True
+    ).distinct()
+    stream = event.payload
+    for user in owners:
+        with translation.override(user.language):
+            body = _(
+                'Your data stream "%(name)s" cannot deliver to its receiver (last answer: %(status)s).\n\n'
+                "Nothing is lost: records keep queueing for up to 7 days and are retried automatically; once the "
+                "receiver accepts them again, the backlog is delivered in order and the stream is active again.\n\n"
+                "The delivery log in the portal (Integrations, Data streams) shows each attempt.\n\n%(base_url)s\n"
+            ) % {"name": stream["name"], "status": stream["remote_status"] or "-", "base_url": settings.BASE_URL}
+            send_mail(_('Data stream "%(name)s" is degraded') % {"name": stream["name"]}, body, None, [user.email])

@@ -16,13 +16,14 @@ its MCC and MNC written as one number (262/01 → 26201), a country's id is its 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import IntEnum
 from typing import Any, Literal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from switchboard.core.formats import plain_datetime, v1_timestamp, v2_timestamp
 from switchboard.tenancy.contracts import OrganisationRef
 
 from ..contracts import (
@@ -124,25 +125,6 @@ def _compact(**fields: Any) -> dict[str, Any]:
 
 
 # Formats
-
-
-def _utc_millis(at: datetime | None, zone: str) -> str | None:
-    if at is None:
-        return None
-    utc = at.astimezone(UTC)
-    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}{zone}"
-
-
-def v1_timestamp(at: datetime | None) -> str | None:
-    return _utc_millis(at, "+0000")
-
-
-def v2_timestamp(at: datetime | None) -> str | None:
-    return _utc_millis(at, "Z")
-
-
-def plain_datetime(at: datetime | None) -> str | None:
-    return f"{at.astimezone(UTC):%Y-%m-%d %H:%M:%S}" if at is not None else None
 
 
 def _number(value: float) -> int | float:

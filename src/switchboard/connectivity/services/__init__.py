@@ -5,15 +5,18 @@ from .deliveries import expired, sims_deliver, sims_extend, sims_for_order, sims
 from .inventory import default_plan, sim_import_run, sim_import_start, sims_assign
 from .limits import limits_set
 from .network import (
+    admit_sms,
     authorize_data_session,
     authorize_sms,
     data_blocker,
     record_detach,
     record_location,
+    record_refused_sms,
     record_session_start,
     record_session_stop,
     record_sms,
     record_usage,
+    refund_sms,
 )
 from .retention import purge_old_records
 from .seeding import demo_fleet
@@ -30,6 +33,7 @@ from .transfer import parse_iccid_list, sims_transfer
 
 __all__ = [
     "SimChange",
+    "admit_sms",
     "assign_addresses",
     "authorize_data_session",
     "authorize_sms",
@@ -43,10 +47,12 @@ __all__ = [
     "purge_old_records",
     "record_detach",
     "record_location",
+    "record_refused_sms",
     "record_session_start",
     "record_session_stop",
     "record_sms",
     "record_usage",
+    "refund_sms",
     "sim_import_run",
     "sim_import_start",
     "sim_reset",

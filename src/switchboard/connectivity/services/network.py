@@ -2,15 +2,24 @@
 
 The AAA hands over whole batches (group commit): one transaction per batch, the SIM rows locked in id order so
 concurrent batches never deadlock and the packets of one SIM are counted one after the other. The hot path costs a
-constant number of statements per batch; events (rare) are written one by one.
+constant number of statements per batch, the SIM events and usage records included.
+
+Usage records (the data streams' "connectivity.usage.data", after 1NCE's Data Streamer): the bytes of the open
+session are added up on the SIM row; a record goes out on an interim update once at least RECORD_BYTES were used
+and RECORD_EVERY passed since the session began or since its last record, and one when the session stops. A stop
+of a session that used nothing and had no record before sends none: there is no use to report, and a session that
+had records still gets its closing one, at zero bytes if need be. A start that finds bytes of a session whose stop
+never came (or a detach without a stop) closes that session's record first.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -20,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from switchboard.core.bulk import insert_or_add, update_rows
 from switchboard.core.errors import ValidationFailed
+from switchboard.events.services import emit_many
 
 from .. import identifiers
 from ..contracts import (
@@ -38,6 +48,7 @@ from ..contracts import (
     UsageOutcome,
 )
 from ..models import DailyUsage, MonthlyUsage, Sim, SimConnectivity
+from ..streams import DATA_USAGE
 from . import fastpath, quotas
 from ._common import collecting_events, month_of, record_event
 
@@ -66,9 +77,12 @@ HOT_FIELDS = (
     "month_data",
     "month_sms_mo",
     "month_sms_mt",
+    "record_rx",
+    "record_tx",
+    "record_since",
 )
 # Written for every SIM a batch counts.
-USAGE_COUNTERS = ("data_remaining", "usage_month", "month_data", "updated_at")
+USAGE_COUNTERS = ("data_remaining", "usage_month", "month_data", "record_rx", "record_tx", "record_since", "updated_at")
 # Written too when one of them changed (a new device, a new month's SMS counters, a quota status).
 FLAG_COUNTERS = ("imei", "data_status", "month_sms_mo", "month_sms_mt")
 # Written only when the quota status moved (they are not loaded otherwise).
@@ -92,6 +106,10 @@ STATE_FIELDS = (
 Limits = dict[int, dict[Service, int]]
 # "Last updated" of an unchanged session moves at most this often: one row write less per interim update.
 FRESH = timedelta(seconds=60)
+# An open session's usage record is due once it used this much since its last one, and at most this often.
+RECORD_BYTES = 100_000
+RECORD_EVERY = timedelta(minutes=15)
+Outgoing = tuple[str, int, dict[str, Any]]  # an outbox event for emit_many: type, organisation, payload
 
 
 def _locked(sim_id: int) -> Sim:
@@ -263,6 +281,7 @@ class _Batch:
         self.touched_sims: set[int] = set()
         self.touched_states: set[int] = set()
         self.seen_states: set[int] = set()
+        self.records: list[Outgoing] = []
 
     def count(self, sim: Sim, rx: int, tx: int, at: datetime) -> None:
         today = timezone.localdate(at)
@@ -270,6 +289,8 @@ class _Batch:
         limit = self.limits.get(sim.organisation_id, {}).get(Service.DATA)
         was_under_limit = limit is None or sim.month_data < limit
         sim.month_data += rx + tx
+        sim.record_rx += rx
+        sim.record_tx += tx
         quotas.consume(sim, "data", rx + tx, at)
         if limit is not None and sim.month_data >= limit and was_under_limit:
             record_event(sim, SimEventType.MONTHLY_LIMIT_REACHED, at=at, detail={"service": "data", "limit": limit})
@@ -324,32 +345,41 @@ def record_session_reports(reports: Sequence[SessionReport]) -> list[UsageOutcom
 
 @transaction.atomic(savepoint=False)  # inside the AAA's batch transaction a savepoint would only cost round trips
 def _record_session_reports(reports: Sequence[SessionReport]) -> list[UsageOutcome | None]:
+    records: list[Outgoing] = []
     with collecting_events():
-        plain = any(r.kind is ReportKind.INTERIM and r.info is not None for r in reports)
-        if connection.vendor != "postgresql" or not plain:
-            return _count_batch(reports)
-        counted = fastpath.count(reports, _device, FRESH)
-        outcomes: list[UsageOutcome | None] = [None] * len(reports)
-        for index, outcome in zip(counted.slow, _count_batch([reports[i] for i in counted.slow]), strict=True):
-            outcomes[index] = outcome
-        if not counted.quotas:
-            return outcomes
-        limits = quotas.limits_for({quota.organisation_id for quota in counted.quotas.values()})
-        fastpath.settle(counted, limits, max(r.at for r in reports))
-        _write_usage(
-            counted.daily, counted.monthly, {pk: quota.organisation_id for pk, quota in counted.quotas.items()}
-        )
-        slow = set(counted.slow)
-        for index, report in enumerate(reports):
-            if index not in slow:
-                quota = counted.quotas[report.sim_id]
-                blocker = _data_blocker(quota, report.at, limits)
-                cause = blocker[0] if blocker else None
-                outcomes[index] = UsageOutcome(quota.pk, cause is not None, cause, quota.data_remaining)
+        outcomes = _count_reports(reports, records)
+    if records:
+        emit_many(records)
+    return outcomes
+
+
+def _count_reports(reports: Sequence[SessionReport], records: list[Outgoing]) -> list[UsageOutcome | None]:
+    """Count the batch, the usage records now due going to `records`."""
+    plain = any(r.kind is ReportKind.INTERIM and r.info is not None for r in reports)
+    if connection.vendor != "postgresql" or not plain:
+        return _count_batch(reports, records)
+    counted = fastpath.count(reports, _device, FRESH, _record_due)
+    outcomes: list[UsageOutcome | None] = [None] * len(reports)
+    for index, outcome in zip(counted.slow, _count_batch([reports[i] for i in counted.slow], records), strict=True):
+        outcomes[index] = outcome
+    if counted.windows:
+        records += _fast_records(counted.windows)
+    if not counted.quotas:
         return outcomes
+    limits = quotas.limits_for({quota.organisation_id for quota in counted.quotas.values()})
+    fastpath.settle(counted, limits, max(r.at for r in reports))
+    _write_usage(counted.daily, counted.monthly, {pk: quota.organisation_id for pk, quota in counted.quotas.items()})
+    slow = set(counted.slow)
+    for index, report in enumerate(reports):
+        if index not in slow:
+            quota = counted.quotas[report.sim_id]
+            blocker = _data_blocker(quota, report.at, limits)
+            cause = blocker[0] if blocker else None
+            outcomes[index] = UsageOutcome(quota.pk, cause is not None, cause, quota.data_remaining)
+    return outcomes
 
 
-def _count_batch(reports: Sequence[SessionReport]) -> list[UsageOutcome | None]:
+def _count_batch(reports: Sequence[SessionReport], records: list[Outgoing]) -> list[UsageOutcome | None]:
     if not reports:
         return []
     batch = _Batch(reports)
@@ -367,15 +397,19 @@ def _count_batch(reports: Sequence[SessionReport]) -> list[UsageOutcome | None]:
         if report.info is not None and report.kind is not ReportKind.STOP:
             _track_imei(sim, _device(report.info.imei), report.at)
             if report.kind is ReportKind.START:
+                batch.records += _close_record(sim, state, report.at)  # the previous session's stop was lost
                 _start(sim, state, report.info, report.at)
             else:
                 _locate(sim, state, report.info, report.at)
         if report.rx or report.tx:
             batch.count(sim, report.rx, report.tx, report.at)
         if report.kind is ReportKind.STOP:
+            batch.records += _close_record(sim, state, report.at)
             _stop(sim, state, report.at, report.cause)
             if report.detached:
                 _detach(sim, state, report.at)
+        elif _record_due(sim.record_rx + sim.record_tx, _window_start(sim, state, report.at), report.at):
+            batch.records.append(_take_record(sim, state, report.at))
         if _snapshot(state) != before:
             batch.touched_states.add(sim.pk)
         elif report.info is not None and (state.last_updated is None or report.at - state.last_updated > FRESH):
@@ -384,6 +418,7 @@ def _count_batch(reports: Sequence[SessionReport]) -> list[UsageOutcome | None]:
         cause = blocker[0] if blocker else None
         outcomes.append(UsageOutcome(sim.pk, cause is not None, cause, sim.data_remaining))
     batch.write(last)
+    records += batch.records
     return outcomes
 
 
@@ -393,6 +428,68 @@ def _flags(sim: Sim) -> tuple:
 
 def _snapshot(state: SimConnectivity) -> tuple:
     return tuple(getattr(state, name) for name in STATE_FIELDS if name != "last_updated")
+
+
+def _record_due(used: int, since: datetime, at: datetime) -> bool:
+    return used >= RECORD_BYTES and at - since >= RECORD_EVERY
+
+
+def _window_start(sim: Sim, state: SimConnectivity, at: datetime) -> datetime:
+    """Where the session's next usage record begins: its last record, else the session's start."""
+    return sim.record_since or state.session_started_at or at
+
+
+def _take_record(sim: Sim, state: SimConnectivity, end: datetime) -> Outgoing:
+    """The session's usage record up to `end`; the SIM's counters start again from there."""
+    record = _usage_record(
+        sim, state, start=_window_start(sim, state, end), end=end, rx=sim.record_rx, tx=sim.record_tx
+    )
+    sim.record_rx = sim.record_tx = 0
+    sim.record_since = end
+    return record
+
+
+def _close_record(sim: Sim, state: SimConnectivity, end: datetime) -> list[Outgoing]:
+    """The last usage record of a session that ends: none if it used nothing and never had one."""
+    started, since = state.session_started_at, sim.record_since
+    had_record = started is not None and since is not None and since > started
+    closing = [_take_record(sim, state, end)] if sim.record_rx or sim.record_tx or had_record else []
+    sim.record_since = None
+    return closing
+
+
+def _usage_record(sim: Sim, state: SimConnectivity, *, start: datetime, end: datetime, rx: int, tx: int) -> Outgoing:
+    payload = {
+        "event_id": uuid.uuid4().hex,
+        "sim_id": sim.pk,
+        "iccid": sim.iccid,
+        "imsi": sim.imsi,
+        "msisdn": sim.msisdn or "",
+        "imei": sim.imei,
+        "ip_address": state.ip_address or sim.ip_address,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "volume_rx": rx,
+        "volume_tx": tx,
+        "operator": state.operator,
+        "country": state.country,
+        "mcc": state.mcc,
+        "mnc": state.mnc,
+        "rat": state.rat,
+        "apn": state.apn,
+        "session_id": state.session_id,
+    }
+    return DATA_USAGE, sim.organisation_id, payload
+
+
+def _fast_records(windows: Sequence[fastpath.Window]) -> list[Outgoing]:
+    """The usage records the fast path found due (it has reset the counters already): one query for them all."""
+    sims = Sim.objects.select_related("connectivity").in_bulk([w.sim_id for w in windows])
+    return [
+        _usage_record(sim, sim.connectivity, start=w.start, end=w.end, rx=w.rx, tx=w.tx)
+        for w in windows
+        if (sim := sims.get(w.sim_id)) is not None
+    ]
 
 
 def _one(report: SessionReport) -> UsageOutcome:
@@ -430,6 +527,7 @@ def _start(sim: Sim, state: SimConnectivity, info: SessionInfo, at: datetime) ->
     state.status = ConnectivityStatus.ONLINE
     state.session_id = info.session_id
     state.session_started_at = at
+    sim.record_since = at
     state.ip_address = info.ip_address or sim.ip_address
     state.apn = info.apn
     state.nas = info.nas
@@ -484,6 +582,10 @@ def record_detach(*, sim_id: int, at: datetime | None = None) -> None:
     at = at or timezone.now()
     sim = _locked(sim_id)
     state = _state(sim)
+    if state.status == ConnectivityStatus.ONLINE:  # the session ends with the device gone, without a stop
+        if records := _close_record(sim, state, at):
+            emit_many(records)
+        sim.save(update_fields=["record_rx", "record_tx", "record_since"])
     _detach(sim, state, at)
     state.save()
 
@@ -525,15 +627,16 @@ def record_disconnect(*, sim_id: int, detail: dict, at: datetime | None = None) 
         record_event(sim, SimEventType.SESSION_DISCONNECTED, at=at or timezone.now(), detail=detail)
 
 
-def _sms_blocker(sim: Sim, direction: SmsDirection, at: datetime) -> str | None:
+def _sms_blocker(sim: Sim, direction: SmsDirection, at: datetime, count: int = 1) -> str | None:
     if sim.status != SimStatus.ENABLED or _in_stock(sim):
         return _("The SIM is disabled.")
     if sim.lifetime_end is None or sim.lifetime_end <= at:
         return _("The lifetime of the SIM has ended.")
-    if sim.sms_remaining <= 0:
+    if sim.sms_remaining < count:
         return _("The SMS volume is used up.")
-    limit = _limit_exceeded(sim, SMS_SERVICE[direction], at, quotas.limits_for([sim.organisation_id]))
-    if limit is not None:
+    service = SMS_SERVICE[direction]
+    limit = quotas.limits_of(sim.organisation_id).get(service)
+    if limit is not None and quotas.month_used(sim, service, timezone.localdate(at)) + count > limit:
         return f"Traffic limit of {limit} SMS per month exceeded"  # 1NCE's wording, relied on by clients
     return None
 
@@ -550,13 +653,33 @@ def authorize_sms(*, sim_id: int, direction: SmsDirection, at: datetime | None =
 
 
 @transaction.atomic
+def admit_sms(*, sim_id: int, direction: SmsDirection, parts: int, at: datetime | None = None) -> Decision:
+    """Check and count an SMS of `parts` parts in one step, so two senders cannot both take the last SMS."""
+    if parts < 1:
+        raise ValidationFailed(_("At least one SMS must be counted."), field="count")
+    at = at or timezone.now()
+    sim = _locked(sim_id)
+    quotas.roll_month(sim, timezone.localdate(at))
+    message = _sms_blocker(sim, direction, at, parts)
+    if message is not None:
+        record_event(sim, SimEventType.SMS_REFUSED, at=at, detail={"direction": direction.value, "reason": message})
+        return Decision(False, sim.pk, None, message)
+    _count_sms(sim, direction, at, parts)
+    return Decision(True, sim.pk)
+
+
+@transaction.atomic
 def record_sms(*, sim_id: int, direction: SmsDirection, at: datetime | None = None, count: int = 1) -> UsageOutcome:
     """Count an SMS (each part of a long message counts) against the quota and the monthly limit."""
     if count < 1:
         raise ValidationFailed(_("At least one SMS must be counted."), field="count")
     at = at or timezone.now()
-    today = timezone.localdate(at)
     sim = _locked(sim_id)
+    return _count_sms(sim, direction, at, count)
+
+
+def _count_sms(sim: Sim, direction: SmsDirection, at: datetime, count: int) -> UsageOutcome:
+    today = timezone.localdate(at)
     quotas.roll_month(sim, today)
     service = SMS_SERVICE[direction]
     counter = "month_sms_mo" if direction is SmsDirection.MO else "month_sms_mt"
@@ -575,3 +698,25 @@ def record_sms(*, sim_id: int, direction: SmsDirection, at: datetime | None = No
     elif limited:
         cause = FailureCause.MONTHLY_USAGE_LIMIT_EXCEEDED
     return UsageOutcome(sim.pk, cause is not None, cause, sim.sms_remaining)
+
+
+@transaction.atomic
+def refund_sms(*, sim_id: int, direction: SmsDirection, parts: int, at: datetime) -> None:
+    """Give back an SMS that was counted when it was accepted (at `at`) but never left: a cancelled MT."""
+    sim = _locked(sim_id)
+    sim.sms_remaining = min(sim.sms_total, sim.sms_remaining + parts)
+    quotas.set_status(sim, "sms", timezone.now())
+    day = timezone.localdate(at)
+    if sim.usage_month == month_of(day):
+        counter = "month_sms_mo" if direction is SmsDirection.MO else "month_sms_mt"
+        setattr(sim, counter, max(0, getattr(sim, counter) - parts))
+    quotas.add_usage(sim, day, **{"sms_mo" if direction is SmsDirection.MO else "sms_mt": -parts})
+    sim.save()
+
+
+@transaction.atomic
+def record_refused_sms(*, sim_id: int, direction: SmsDirection, reason: str, at: datetime | None = None) -> None:
+    """An SMS the SMS side refused for a reason of its own (device to device): the customer sees it on the SIM."""
+    sim = Sim.objects.filter(pk=sim_id).first()
+    if sim is not None:
+        record_event(sim, SimEventType.SMS_REFUSED, at=at, detail={"direction": direction.value, "reason": reason})

@@ -1,4 +1,5 @@
-"""Transactional outbox: events are rows written with the change; the worker hands them to handlers."""
+"""Transactional outbox: events are rows written with the change; the worker hands them to handlers and queues them
+for the data streams that take them."""
 
 from __future__ import annotations
 
@@ -9,18 +10,24 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from ..contracts import EventEnvelope
-from ..models import Delivery, OutboxEvent
+from ..models import Delivery, OutboxEvent, StreamItem
 from ..registry import handler, handler_names
+from .streams.queue import fan_out
 
 log = logging.getLogger(__name__)
+
+RETENTION_DAYS = 8  # longer than a stream's queue and replay window (7 days)
+PURGE_CHUNK = 2000
 
 
 def emit(event_type: str, *, organisation_id: int | None, payload: dict[str, Any]) -> UUID:
     """Record an event in the caller's transaction and schedule its delivery for after commit."""
     event = OutboxEvent.objects.create(type=event_type, organisation_id=organisation_id, payload=payload)
+    fan_out([event])
     names = handler_names(event_type)
     if names:
         now = timezone.now()
@@ -33,6 +40,7 @@ def emit_many(events: list[tuple[str, int | None, dict[str, Any]]]) -> None:
     """`emit` for a batch (event type, organisation, payload): a constant number of INSERTs, for the AAA's batches."""
     rows = [OutboxEvent(type=kind, organisation_id=org, payload=payload) for kind, org, payload in events]
     OutboxEvent.objects.bulk_create(rows)
+    fan_out(rows)
     now = timezone.now()
     handled = [(event, handler_names(event.type)) for event in rows]
     handled = [(event, names) for event, names in handled if names]
@@ -106,3 +114,17 @@ def sweep_outbox() -> int:
     for event_id in event_ids:
         deliver_event(event_id=event_id)
     return len(event_ids)
+
+
+def purge_outbox() -> int:
+    """Drop events older than the retention whose handlers are done and that no stream still has to send; without
+    this the outbox grows for ever. Returns how many went."""
+    pending = Delivery.objects.filter(event_id=OuterRef("pk"), status=Delivery.Status.PENDING)
+    queued = StreamItem.objects.filter(event_id=OuterRef("pk"))
+    expired = OutboxEvent.objects.filter(occurred_at__lt=timezone.now() - timedelta(days=RETENTION_DAYS))
+    expired = expired.exclude(Exists(pending)).exclude(Exists(queued)).order_by()
+    purged = 0
+    while ids := list(expired.values_list("pk", flat=True)[:PURGE_CHUNK]):
+        OutboxEvent.objects.filter(pk__in=ids).delete()
+        purged += len(ids)
+    return purged

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from switchboard.catalog import selectors as catalog
 from switchboard.catalog.contracts import PHYSICAL_TYPES, ProductType
+from switchboard.core import validation
 from switchboard.core.errors import FieldError, ValidationFailed
 from switchboard.core.principal import Permission, Principal
 from switchboard.events.services import emit
@@ -73,15 +74,6 @@ def existing_order(principal: Principal, idempotency_key: str) -> Order | None:
     return Order.objects.filter(organisation_id=principal.organisation_id, idempotency_key=idempotency_key).first()
 
 
-def _clean_key(value: str) -> str:
-    key = (value or "").strip()
-    if len(key) > 100 or not key.isprintable():
-        raise ValidationFailed(
-            _("The Idempotency-Key must be at most 100 printable characters."), field="Idempotency-Key"
-        )
-    return key
-
-
 @transaction.atomic
 def place(
     principal: Principal,
@@ -96,7 +88,7 @@ def place(
 ) -> Order:
     """Place the order, or return the one placed before under the same Idempotency-Key."""
     principal.require(Permission.ORDERS_CREATE)
-    key = _clean_key(idempotency_key)
+    key = validation.idempotency_key(idempotency_key)
     earlier = existing_order(principal, key)
     if earlier is not None:
         return earlier

@@ -1,4 +1,5 @@
-"""`switchboard worker`: background tasks (django-tasks DB backend) plus the periodic jobs, in one process."""
+"""`switchboard worker`: background tasks (django-tasks DB backend), the periodic jobs and the continuous loops, in
+one process; each loop has a thread of its own, so a slow receiver never delays the periodic jobs or the tasks."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from switchboard.core.periodic import jobs
+from switchboard.core.periodic import ContinuousLoop, jobs, loops
 
 log = logging.getLogger("switchboard.worker")
 
@@ -31,8 +32,21 @@ def run_periodic(stop: threading.Event, tick: float = 1.0) -> None:
         stop.wait(tick)
 
 
+def run_continuously(loop: ContinuousLoop, stop: threading.Event) -> None:
+    """Round after round while there is work; the connection is recycled only when idle, not between rounds."""
+    while not stop.is_set():
+        try:
+            busy = loop.run()
+        except Exception:  # a failing round is logged and retried after the idle pause, never fatal
+            log.exception("continuous loop %s failed", loop.name)
+            busy = False
+        if not busy:
+            close_old_connections()
+            stop.wait(loop.idle_seconds)
+
+
 class Command(BaseCommand):
-    help = "Run background tasks and periodic jobs (outbox delivery, sweeps) until stopped."
+    help = "Run background tasks, periodic jobs and continuous loops (outbox delivery, data streams) until stopped."
 
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=float, default=0.5, help="seconds between task queue polls")
@@ -40,7 +54,11 @@ class Command(BaseCommand):
     def handle(self, *args, interval: float, **options):
         stop = threading.Event()
         threading.Thread(target=run_periodic, args=(stop,), name="periodic", daemon=True).start()
-        self.stdout.write(f"worker: {len(jobs())} periodic job(s), polling tasks every {interval}s")
+        for loop in loops():
+            threading.Thread(target=run_continuously, args=(loop, stop), name=loop.name, daemon=True).start()
+        self.stdout.write(
+            f"worker: {len(jobs())} periodic job(s), {len(loops())} continuous loop(s), polling tasks every {interval}s"
+        )
         try:
             call_command("db_worker", interval=interval, queue_name="*", verbosity=0)
         finally:

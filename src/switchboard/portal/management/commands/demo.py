@@ -35,6 +35,8 @@ class Command(BaseCommand):
         processes = [
             subprocess.Popen([*switchboard, "web", "--bind", bind], env=env),  # noqa: S603
             subprocess.Popen([*switchboard, "worker"], env=env),  # noqa: S603
+            # The SMS gateway with the built-in simulated SMSC: MT reach the simulated devices.
+            subprocess.Popen([*switchboard, "smsc"], env=env),  # noqa: S603
             subprocess.Popen([*switchboard, "radius", "--bind", host], env=env),  # noqa: S603
             # The simulated packet gateway: SIMs attach, use data and roam, so the dashboard moves.
             subprocess.Popen([*switchboard, "simulate", "--server", host, "--bind", host], env=env),  # noqa: S603
@@ -67,6 +69,7 @@ class Command(BaseCommand):
         radius = settings.SWITCHBOARD["RADIUS"]
         w(f"  RADIUS   auth {radius['AUTH_PORT']}/udp, accounting {radius['ACCT_PORT']}/udp; a simulated gateway")
         w("           with the demo SIMs talks to it (client 127.0.0.1, secret in RADIUS_SIMULATOR_SECRET)")
+        w("  SMS      a simulated SMSC delivers MT to the simulated devices (SIM page, SMS tab)")
         w(f"\nPassword of every demo login: {demo.DEMO_PASSWORD}" + ("" if created else "  (data seeded earlier)"))
         for login in demo.LOGINS:
             w(f"  {login.email:<32} {login.role:<10} {login.organisation}")
