@@ -36,6 +36,7 @@ from switchboard.connectivity.models import (
     SimConnectivity,
     SimEvent,
     SimImport,
+    VolumeNotification,
 )
 from switchboard.events import services as events_services
 from switchboard.events.models import AuditEntry, DataStream, OutboxEvent, StreamAttempt, StreamItem
@@ -76,6 +77,7 @@ TABLES = (
     MonthlyUsage,
     OrganisationLimits,
     SimImport,
+    VolumeNotification,
     NasClient,
     Product,
     ResellerPrice,
@@ -254,6 +256,8 @@ API += [
     endpoint("put", "/limits", "user", {"data_limit_id": None}),
     endpoint("get", "/limit-steps", "read_only"),
     endpoint("get", "/network-settings", "read_only"),
+    endpoint("get", "/volume-notifications", "read_only"),
+    endpoint("put", "/volume-notifications", "admin", {"conditions": ["data_low", "limit_reached"], "user_ids": []}),
     endpoint(
         "post",
         "/inventory/imports",
@@ -388,6 +392,7 @@ def url(name: str, key: Callable | None = None) -> Callable:
 USER = lambda w, o: w.user.pk  # noqa: E731
 NAS = lambda w, o: o["nas"].pk  # noqa: E731
 SIM_ICCID = lambda w, o: o["sim"].iccid  # noqa: E731
+STREAM = lambda w, o: o["stream"].pk  # noqa: E731
 
 
 def data_step() -> int:
@@ -486,6 +491,11 @@ PORTAL = [
     ),
     form("imei lock for all", url("connectivity:imei_lock_all"), lambda w, o: {"locked": "1"}, needs="user"),
     form(
+        "volume notifications",
+        url("connectivity:configuration"),
+        lambda w, o: {"conditions": ["data_exhausted"], "user_ids": [w.owner.user_id]},
+    ),
+    form(
         "sim transfer",
         url("connectivity:sim_transfer"),
         lambda w, o: {"target_organisation": w.sub.pk, "iccids": o["sim"].iccid},
@@ -506,6 +516,24 @@ PORTAL = [
         needs=OPERATOR,
     ),
     form("radius client delete", url("aaa:client_delete", NAS), scoped=True, needs=OPERATOR),
+    page("data streams", url("streams:streams"), "admin"),
+    form("data streams: add", url("streams:streams"), lambda w, o: {**STREAM_IN, "name": "Backend 2"}),
+    page("data stream", url("streams:stream", STREAM), "admin", scoped=True),
+    form(
+        "data stream: edit",
+        url("streams:stream", STREAM),
+        lambda w, o: {"name": "Renamed", "url": LOOPBACK_HOOK},
+        scoped=True,
+    ),
+    form("data stream: pause", url("streams:stream_pause", STREAM), scoped=True),
+    form("data stream: resume", url("streams:stream_resume", STREAM), scoped=True),
+    form("data stream: test record", url("streams:stream_test", STREAM), scoped=True),
+    form("data stream: rotate secret", url("streams:stream_rotate_secret", STREAM), scoped=True),
+    form("data stream: replay", url("streams:stream_replay", STREAM), replay_window, scoped=True),
+    form("data stream: delete", url("streams:stream_delete", STREAM), scoped=True),
+    page("sms forwarding", url("streams:sms_forwarding"), "admin"),
+    form("sms forwarding: set", url("streams:sms_forwarding"), lambda w, o: {"url": LOOPBACK_HOOK}),
+    form("sms forwarding: remove", url("streams:sms_forwarding_delete")),
     page("smsc", url("sms:smsc"), OPERATOR),
     form("smsc save", url("sms:smsc"), lambda w, o: {"kind": "simulated", "default_source": "NordNet"}, needs=OPERATOR),
 ]

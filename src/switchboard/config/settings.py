@@ -182,6 +182,8 @@ if email_url := os.environ.get("EMAIL_HOST"):
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    # Outbox handlers send mail inside their delivery's transaction: a hung mail server must not hold it for long.
+    EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Switchboard <noreply@switchboard.invalid>")
 
 OAUTH2_PROVIDER_APPLICATION_MODEL = "tenancy.ApiClient"

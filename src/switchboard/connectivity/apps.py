@@ -11,6 +11,7 @@ class ConnectivityConfig(AppConfig):
     def ready(self) -> None:
         from switchboard.tenancy.selectors import register_sim_counter
 
-        from . import jobs, nav, selectors, streams  # noqa: F401  (registers periodic jobs, menu items, stream records)
+        # registers outbox handlers, periodic jobs, menu items and stream records
+        from . import handlers, jobs, nav, selectors, streams  # noqa: F401
 
         register_sim_counter(selectors.sim_counts)

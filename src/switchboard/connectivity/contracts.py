@@ -332,3 +332,45 @@ class SimRef:
     label: str
     imsi: str
     msisdn: str
+
+
+class VolumeCondition(StrEnum):
+    """What a volume notification mail tells of (1NCE's Volume Notifications); each is a SIM event."""
+
+    DATA_LOW = "data_low"
+    DATA_EXHAUSTED = "data_exhausted"
+    SMS_LOW = "sms_low"
+    SMS_EXHAUSTED = "sms_exhausted"
+    LIMIT_REACHED = "limit_reached"
+
+    @property
+    def label(self) -> str:
+        return str(_VOLUME_CONDITION_LABELS[self])
+
+    @classmethod
+    def of(cls, event_type: SimEventType, service: str) -> VolumeCondition | None:
+        """The condition a SIM event stands for: a quota event names its quota ("data" or "sms") as its service."""
+        if event_type is SimEventType.MONTHLY_LIMIT_REACHED:
+            return cls.LIMIT_REACHED
+        quota = {SimEventType.QUOTA_THRESHOLD_REACHED: "low", SimEventType.QUOTA_EXHAUSTED: "exhausted"}.get(event_type)
+        if quota is None or service not in ("data", "sms"):
+            return None
+        return cls(f"{service}_{quota}")
+
+
+_VOLUME_CONDITION_LABELS = {
+    VolumeCondition.DATA_LOW: _("Data volume under 20 %"),
+    VolumeCondition.DATA_EXHAUSTED: _("Data volume used up"),
+    VolumeCondition.SMS_LOW: _("SMS volume under 20 %"),
+    VolumeCondition.SMS_EXHAUSTED: _("SMS volume used up"),
+    VolumeCondition.LIMIT_REACHED: _("Monthly limit reached"),
+}
+
+
+@dataclass(frozen=True)
+class VolumeNotificationSettings:
+    """Which conditions are mailed, and to which users of the organisation."""
+
+    conditions: tuple[VolumeCondition, ...] = ()
+    user_ids: tuple[int, ...] = ()
+    updated_at: datetime | None = None

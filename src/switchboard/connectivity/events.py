@@ -4,6 +4,7 @@ from .contracts import SimEventType
 
 SIM_EVENT_PREFIX = "connectivity.sim."
 SIM_IMPORT_FINISHED = "connectivity.import.finished"
+DATA_USAGE = "connectivity.usage.data"  # a data session's usage record (data streams)
 
 
 def sim_event_type(event_type: SimEventType) -> str:

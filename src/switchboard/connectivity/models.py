@@ -249,3 +249,15 @@ class SimImport(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.file_name
+
+
+class VolumeNotification(TimeStampedModel):
+    """Which volume conditions of its SIMs an organisation hears of by e-mail, and who does: user ids of its members,
+    checked when saved and again when mailing (a member may have left since)."""
+
+    organisation_id = models.BigIntegerField(unique=True)
+    conditions = models.JSONField(default=list, blank=True)  # VolumeCondition values
+    user_ids = models.JSONField(default=list, blank=True)
+
+    def __str__(self) -> str:
+        return f"Volume notifications of {self.organisation_id}"

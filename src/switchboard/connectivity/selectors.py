@@ -14,11 +14,33 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from switchboard.core.errors import NotFound, ValidationFailed
-from switchboard.core.principal import Permission, Principal
+from switchboard.core.principal import ActorKind, Permission, Principal
+from switchboard.tenancy import selectors as tenancy
 
 from . import identifiers
-from .contracts import MB, ConnectivityStatus, QuotaStatus, Service, SimFilters, SimStatus
-from .models import DailyUsage, IpPool, LimitStep, MonthlyUsage, OrganisationLimits, Sim, SimEvent, SimImport, SimPlan
+from .contracts import (
+    MB,
+    ConnectivityStatus,
+    QuotaStatus,
+    Service,
+    SimFilters,
+    SimRef,
+    SimStatus,
+    VolumeCondition,
+    VolumeNotificationSettings,
+)
+from .models import (
+    DailyUsage,
+    IpPool,
+    LimitStep,
+    MonthlyUsage,
+    OrganisationLimits,
+    Sim,
+    SimEvent,
+    SimImport,
+    SimPlan,
+    VolumeNotification,
+)
 from .services import addressing, deliveries, quotas
 from .services._common import require_operator
 
@@ -520,3 +542,35 @@ def unscoped_sms_endpoint(*, msisdn: str = "", sim_id: int | None = None) -> Sms
     pk, organisation_id, iccid, number, imsi, status = row
     reachable = status in (ConnectivityStatus.ATTACHED, ConnectivityStatus.ONLINE)
     return SmsEndpoint(pk, organisation_id, iccid, number or "", imsi, reachable)
+
+
+def volume_notifications_get(*, principal: Principal) -> VolumeNotificationSettings:
+    """The organisation's choice; nothing is mailed until it makes one."""
+    principal.require(Permission.VIEW)
+    row = VolumeNotification.objects.filter(organisation_id=principal.organisation_id).first()
+    if row is None:
+        return VolumeNotificationSettings()
+    return VolumeNotificationSettings(tuple(map(VolumeCondition, row.conditions)), tuple(row.user_ids), row.updated_at)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    language: str
+
+
+def unscoped_volume_recipients(*, organisation_id: int, condition: VolumeCondition) -> list[Recipient]:
+    """Who hears of `condition` on a SIM of the organisation, for the outbox handler: the chosen users who are still
+    active members of it."""
+    row = VolumeNotification.objects.filter(organisation_id=organisation_id).first()
+    if row is None or condition.value not in row.conditions or not row.user_ids:
+        return []
+    reader = Principal(ActorKind.SYSTEM, organisation_id, "system", frozenset({Permission.VIEW}), None, "notifications")
+    members = tenancy.members_list(principal=reader).filter(user_id__in=row.user_ids).order_by("user_id")
+    return [Recipient(m.user.email, m.user.language) for m in members if m.user.is_active]
+
+
+def unscoped_sim_ref(*, sim_id: int) -> SimRef | None:
+    """A SIM by its id as an event names it, for the outbox handlers."""
+    row = Sim.objects.filter(pk=sim_id).values_list("pk", "iccid", "label", "imsi", "msisdn").first()
+    return SimRef(*row[:4], row[4] or "") if row else None

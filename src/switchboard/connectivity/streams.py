@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from django.utils import timezone
@@ -17,10 +18,8 @@ from switchboard.events.records import stream_records, stream_sample
 
 from .api.presenters import _compact, _country_v2, event_v2
 from .contracts import ALERT_EVENTS, MB, SimEventType, SmsDirection
-from .events import SIM_EVENT_PREFIX
-from .models import Sim, SimEvent
+from .events import DATA_USAGE, SIM_EVENT_PREFIX
 
-DATA_USAGE = "connectivity.usage.data"
 SMS_USAGE = "sms.usage"
 # emnify's traffic types, which 1NCE's usage records carry
 DATA_TRAFFIC = {"id": 5, "description": "Data"}
@@ -32,8 +31,10 @@ def _timestamp(value: Any) -> str | None:
     return v2_timestamp(datetime.fromisoformat(value)) if value else None
 
 
-def _sim(payload: dict[str, Any]) -> Sim:
-    return Sim(
+def _sim(payload: dict[str, Any]) -> SimpleNamespace:
+    """What the presenters read of a SIM; a plain namespace, as a model instance per record would cost the pump more
+    than the rest of the record."""
+    return SimpleNamespace(
         pk=payload.get("sim_id"),
         iccid=payload.get("iccid") or "",
         imsi=payload.get("imsi") or "",
@@ -48,7 +49,7 @@ def sim_event_record(event: EventEnvelope) -> dict[str, Any]:
     payload = event.payload
     kind = SimEventType(payload["type"])
     sim = _sim(payload)
-    sim_event = SimEvent(
+    sim_event = SimpleNamespace(
         pk=payload["event_id"],
         organisation_id=event.organisation_id,
         type=kind,

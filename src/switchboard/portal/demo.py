@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.utils.encoding import force_bytes
@@ -13,6 +14,8 @@ from django.utils.http import urlsafe_base64_encode
 from switchboard.aaa import services as aaa
 from switchboard.catalog.services import demo_catalog
 from switchboard.connectivity.services import demo_fleet
+from switchboard.events import selectors as events_selectors
+from switchboard.events import services as events
 from switchboard.orders.services.seeding import demo_orders
 from switchboard.sms.services.seeding import demo_sms
 from switchboard.tenancy import selectors as tenancy
@@ -156,3 +159,22 @@ def seed() -> bool:
 
 def api_client_id() -> str:
     return tenancy.api_client_id_of(username="demo", organisation_name="Acme Logistics GmbH")
+
+
+STREAM_RECEIVER = "127.0.0.1:8099"  # where `switchboard stream_receiver` listens in the demo
+
+
+def seed_streams() -> bool:
+    """Acme's data streams and SMS forwarder, delivering to the demo's local receiver; only where private addresses
+    are allowed for webhooks (bin/demo allows them), and only once."""
+    if not settings.SWITCHBOARD["WEBHOOKS_ALLOW_PRIVATE"]:
+        return False
+    user = get_user_model().objects.get(email="owner@acme.test")
+    principal = tenancy.principal_for_membership(tenancy.membership_for(user=user, organisation_id=None))
+    if events_selectors.streams_list(principal=principal).exists():
+        return False
+    base = f"http://{STREAM_RECEIVER}"
+    for name, kind in (("Operations events", "events"), ("Usage to billing", "usage")):
+        events.stream_create(principal=principal, name=name, kind=kind, target="webhook", url=f"{base}/{kind}")
+    events.forwarding_set(principal=principal, url=f"{base}/sms")
+    return True

@@ -57,6 +57,10 @@ class OutboundSms:
     data_coding: int  # 0 GSM 7-bit (unpacked septets), 4 8-bit data, 8 UCS-2
     has_udh: bool  # sets esm_class UDHI (0x40)
     expires_at: datetime | None = None
+    part_numbers: tuple[int, ...] = ()  # which parts of the message these are (a resend skips those already taken)
+
+    def numbered(self) -> tuple[tuple[int, bytes], ...]:
+        return tuple(zip(self.part_numbers or range(1, len(self.parts) + 1), self.parts, strict=True))
 
 
 @dataclass(frozen=True)
@@ -97,11 +101,14 @@ class DeliveryReceipt:
 
 
 class SmscError(Exception):
-    """The SMSC did not take the message. `permanent` failures are not retried (bad number, rejected content)."""
+    """The SMSC did not take the message. `permanent` failures are not retried (bad number, rejected content).
+    `accepted` holds the message ids of the parts it took before it stopped: a retry sends only the others, so the
+    device never gets a part twice."""
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(self, message: str, *, permanent: bool = False, accepted: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.accepted = accepted
 
 
 class InboundSink(Protocol):

@@ -16,9 +16,8 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 
 from switchboard.core import crypto
-from switchboard.tenancy import selectors as tenancy
 
-from . import encoding, services
+from . import encoding, operators, services
 from .contracts import (
     DeliveryReceipt,
     InboundSms,
@@ -37,21 +36,23 @@ TICK_EVERY = 2.0
 
 
 class Sink:
-    """Where adapters report inbound traffic; a receipt that outruns its submit_sm_resp waits and is retried."""
+    """Where one operator's SMSC reports inbound traffic (only that operator's SIMs and messages can be touched);
+    a receipt that outruns its submit_sm_resp waits and is retried."""
 
-    def __init__(self) -> None:
+    def __init__(self, operator_id: int | None) -> None:
+        self.operator_id = operator_id
         self._orphans: deque[tuple[float, DeliveryReceipt]] = deque()
         self._lock = threading.Lock()
 
     def mo_received(self, sms: InboundSms) -> bool:
         try:
-            return services.sms_received(sms)
+            return services.sms_received(sms, operator_id=self.operator_id)
         finally:
             close_old_connections()
 
     def receipt(self, receipt: DeliveryReceipt) -> None:
         try:
-            applied = services.apply_receipt(receipt)
+            applied = services.apply_receipt(receipt, operator_id=self.operator_id)
         except DatabaseError:  # the SMSC will not send it again: keep it and try with the next round
             log.warning("delivery receipt kept for a retry: the database refused it", exc_info=True)
             applied = False
@@ -67,7 +68,7 @@ class Sink:
         now = time.monotonic()
         for since, receipt in waiting:
             try:
-                if services.apply_receipt(receipt):
+                if services.apply_receipt(receipt, operator_id=self.operator_id):
                     continue
             except DatabaseError:
                 log.warning("delivery receipt kept for a retry: the database refused it", exc_info=True)
@@ -98,9 +99,9 @@ def build_adapter(connection: SmscConnection | None) -> SmscAdapter:
     return KannelAdapter(connection.sendsms_url, connection.username, password, dlr_url=dlr)
 
 
-def outbound(sms: Sms, default_source: str) -> OutboundSms:
+def outbound(sms: Sms, default_source: str, *, taken: frozenset[int] = frozenset()) -> OutboundSms:
     """The message as the wire carries it, split again here (the reference is the message id, so a resend after a
-    crash carries the same concatenation reference)."""
+    crash carries the same concatenation reference), without the parts the SMSC took already."""
     if sms.udh or sms.dcs == 4:
         message = encoding.from_raw(sms.payload, dcs=sms.dcs, udh_hex=sms.udh)
     else:
@@ -110,21 +111,23 @@ def outbound(sms: Sms, default_source: str) -> OutboundSms:
         source, source_type = default_source, SourceAddressType.ALPHANUMERIC
         if source.isdigit():
             source_type = SourceAddressType.INTERNATIONAL
+    numbered = [(n, part) for n, part in enumerate(message.parts, start=1) if n not in taken]
     return OutboundSms(
         reference=str(sms.pk),
         destination=sms.msisdn,
         source=source,
         source_type=source_type,
-        parts=message.parts,
+        parts=tuple(part for _n, part in numbered),
         data_coding=message.data_coding,
         has_udh=message.has_udh,
         expires_at=sms.expiry_date,
+        part_numbers=tuple(n for n, _part in numbered),
     )
 
 
 class SmsGateway:
     def __init__(self, *, tick_every: float = TICK_EVERY) -> None:
-        self.sink = Sink()
+        self._sinks: dict[int | None, Sink] = {}
         self._adapters: dict[int | None, tuple[SmscAdapter, str]] = {}
         self._operators: dict[int, int | None] = {}
         self._tick_every = tick_every
@@ -132,12 +135,7 @@ class SmsGateway:
 
     def _operator_of(self, organisation_id: int) -> int | None:
         if organisation_id not in self._operators:
-            chain = [
-                tenancy.organisation_ref(organisation_id=organisation_id),
-                *tenancy.ancestor_refs(organisation_id=organisation_id),
-            ]
-            operators = [ref.id for ref in chain if ref is not None and ref.parent_id is None]
-            self._operators[organisation_id] = operators[0] if operators else None
+            self._operators[organisation_id] = operators.operator_of(organisation_id)
         return self._operators[organisation_id]
 
     def adapter_for(self, organisation_id: int) -> tuple[SmscAdapter, str]:
@@ -145,9 +143,14 @@ class SmsGateway:
         if operator_id not in self._adapters:
             connection = SmscConnection.objects.filter(operator_id=operator_id, enabled=True).first()
             adapter = build_adapter(connection)
-            adapter.start(self.sink)
+            adapter.start(self.sink(operator_id))
             self._adapters[operator_id] = (adapter, connection.default_source if connection else "Switchboard")
         return self._adapters[operator_id]
+
+    def sink(self, operator_id: int | None) -> Sink:
+        if operator_id not in self._sinks:
+            self._sinks[operator_id] = Sink(operator_id)
+        return self._sinks[operator_id]
 
     def pump_once(self, *, limit: int = 100) -> int:
         """Submit what is due; returns how many messages were handed over (or failed)."""
@@ -158,14 +161,17 @@ class SmsGateway:
                 continue
             handled += 1
             adapter, default_source = self.adapter_for(sms.organisation_id)
+            message = outbound(sms, default_source, taken=services.parts_taken(sms.pk))
             try:
-                submitted = adapter.submit(outbound(sms, default_source))
-            except SmscError as exc:
-                log.info("SMS %s not taken by the SMSC: %s", sms.pk, exc)
-                services.mark_submit_failed(sms.pk, str(exc), permanent=exc.permanent)
+                submitted = adapter.submit(message)
+            except SmscError as exc:  # the detail (addresses, binds) is the operator's: logged, not shown to customers
+                log.warning("SMS %s not taken by the SMSC: %s", sms.pk, exc)
+                services.mark_parts_taken(sms.pk, dict(zip(message.part_numbers, exc.accepted, strict=False)))
+                services.mark_submit_failed(sms.pk, permanent=exc.permanent)
             else:
-                services.mark_submitted(sms.pk, submitted.message_ids)
-        self.sink.retry_orphans()
+                services.mark_submitted(sms.pk, dict(zip(message.part_numbers, submitted.message_ids, strict=True)))
+        for sink in list(self._sinks.values()):
+            sink.retry_orphans()
         now = time.monotonic()
         if now - self._last_tick >= self._tick_every:
             self._last_tick = now

@@ -10,6 +10,7 @@ class Sms(models.Model):
     """One message: MT as the customer asked for it (however many parts), MO one part as the device sent it."""
 
     organisation_id = models.BigIntegerField()  # the SIM's organisation when the message was made
+    operator_id = models.BigIntegerField(null=True)  # whose SMSC carries it: receipts from another one never match
     sim = models.ForeignKey("connectivity.Sim", on_delete=models.CASCADE, related_name="+")
     type = models.PositiveSmallIntegerField(choices=[(t.value, t.name) for t in SmsType])
     status = models.PositiveSmallIntegerField(choices=[(s.value, s.name) for s in SmsStatus])
@@ -37,6 +38,7 @@ class Sms(models.Model):
     last_delivery_attempt = models.DateTimeField(null=True, blank=True)
     retry_count = models.PositiveSmallIntegerField(default=0)
     submitted = models.BooleanField(default=False)  # the SMSC has taken every part
+    claimed_until = models.DateTimeField(null=True, blank=True)  # a gateway is handing it to the SMSC right now
     smsc_message_ids = models.JSONField(default=list, blank=True)
     error = models.CharField(max_length=255, blank=True)
     idempotency_key = models.CharField(max_length=100, blank=True)
@@ -64,11 +66,13 @@ class SmscReceiptPart(models.Model):
     """Which message and part an SMSC message id belongs to, so a delivery receipt finds its SMS at once."""
 
     sms = models.ForeignKey(Sms, on_delete=models.CASCADE, related_name="+")
-    message_id = models.CharField(max_length=65)
+    message_id = models.CharField(max_length=65, blank=True)  # empty where the SMSC gives none (Kannel)
     part = models.PositiveSmallIntegerField()
+    delivered = models.BooleanField(default=False)  # a repeated receipt for the part counts once
 
     class Meta:
         indexes = [models.Index(fields=["message_id"], name="sms_receipt_lookup")]
+        constraints = [models.UniqueConstraint(fields=["sms", "part"], name="sms_receipt_part_once")]
 
     def __str__(self) -> str:
         return f"{self.message_id} → SMS {self.sms_id} part {self.part}"

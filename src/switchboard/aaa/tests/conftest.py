@@ -15,6 +15,7 @@ from switchboard.aaa import services
 from switchboard.aaa.server import RadiusServer, ServerConfig
 from switchboard.tenancy.selectors import principal_for_membership
 from switchboard.tenancy.tests import factories as tenancy_factories
+from switchboard.testing import unavailable
 
 SECRET = "loopback-test-secret"
 
@@ -83,7 +84,7 @@ def radclient(command: str, port: int, attributes: str, *, secret: str = SECRET,
     """FreeRADIUS's own client (Debian freeradius-utils): an independent implementation of the protocol."""
     binary = shutil.which("radclient")
     if binary is None:
-        pytest.skip("radclient is missing: apt-get install freeradius-utils (CI installs it)")
+        unavailable("radclient is missing: apt-get install freeradius-utils (CI installs it)")
     done = subprocess.run(  # noqa: S603
         [binary, "-x", "-r", "1", "-t", str(timeout), f"127.0.0.1:{port}", command, secret],
         input=attributes,

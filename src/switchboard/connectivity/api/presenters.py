@@ -121,7 +121,7 @@ class V2QuotaState(IntEnum):
 
 def _compact(**fields: Any) -> dict[str, Any]:
     """Leave out what is unknown: None, empty strings and empty objects (False, 0 and [] are values)."""
-    return {k: v for k, v in fields.items() if v is not None and v != "" and v != {}}
+    return {k: v for k, v in fields.items() if not (v is None or v == "" or (type(v) is dict and not v))}
 
 
 # Formats

@@ -47,6 +47,8 @@ from .schemas import (
     UsageIn,
     UsageOut,
     UsageTotalOut,
+    VolumeNotificationsIn,
+    VolumeNotificationsOut,
 )
 
 router = Router(tags=["sims"])
@@ -192,6 +194,20 @@ def limits_set(request, payload: LimitsIn):
         sms_mt_step_id=payload.sms_mt_limit_id,
     )
     return limits_get(request)
+
+
+@router.get("/volume-notifications", response=VolumeNotificationsOut, tags=["volume notifications"])
+def volume_notifications_get(request):
+    """The volume conditions (under 20 %, used up, monthly limit reached) mailed to the chosen users; the SIM
+    events themselves also go to the event data streams."""
+    return selectors.volume_notifications_get(principal=request.auth)
+
+
+@router.put("/volume-notifications", response=VolumeNotificationsOut, tags=["volume notifications"])
+def volume_notifications_set(request, payload: VolumeNotificationsIn):
+    return services.volume_notifications_set(
+        principal=request.auth, conditions=payload.conditions, user_ids=payload.user_ids
+    )
 
 
 @router.get("/limit-steps", response=list[LimitStepOut])

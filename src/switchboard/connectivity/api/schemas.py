@@ -344,6 +344,21 @@ class LimitsIn(Schema):
     sms_mt_limit_id: int | None = None
 
 
+class VolumeNotificationsIn(Schema):
+    """Replaces the whole choice: a condition or a user left out is no longer notified."""
+
+    conditions: list[str] = Field(
+        default_factory=list, description="data_low, data_exhausted, sms_low, sms_exhausted, limit_reached"
+    )
+    user_ids: list[int] = Field(default_factory=list, description="Users of the organisation who get the mails")
+
+
+class VolumeNotificationsOut(Schema):
+    conditions: list[str]
+    user_ids: list[int]
+    updated_at: datetime | None
+
+
 class IpRangeOut(Schema):
     network: str
     address: str

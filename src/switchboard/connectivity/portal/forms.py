@@ -8,7 +8,15 @@ from django.utils.translation import gettext_lazy as _
 from switchboard.core.errors import ValidationFailed
 
 from .. import selectors, services
-from ..contracts import ConnectivityStatus, QuotaStatus, Service, SimFilters, SimStatus
+from ..contracts import (
+    ConnectivityStatus,
+    QuotaStatus,
+    Service,
+    SimFilters,
+    SimStatus,
+    VolumeCondition,
+    VolumeNotificationSettings,
+)
 from ..services.inventory import MAX_IMPORT_BYTES
 from ..services.sims import LABEL_MAX
 
@@ -161,6 +169,36 @@ class LimitsForm(forms.Form):
             on = self.cleaned_data.get(switch)
             ids[f"{service.name.lower()}_step_id"] = self.cleaned_data.get(step) if on else None
         return ids
+
+
+class VolumeNotificationsForm(forms.Form):
+    """The conditions mailed about, and which of the organisation's users get the mails; read-only (disabled) for
+    those who may not change them."""
+
+    conditions = forms.MultipleChoiceField(
+        label=_("Conditions"),
+        required=False,
+        choices=[(condition.value, condition.label) for condition in VolumeCondition],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    user_ids = forms.TypedMultipleChoiceField(
+        label=_("Recipients"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(
+        self,
+        *args,
+        current: VolumeNotificationSettings,
+        users: list[tuple[int, str]],
+        disabled: bool = False,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.fields["conditions"].initial = [condition.value for condition in current.conditions]
+        self.fields["user_ids"].choices = users
+        self.fields["user_ids"].initial = list(current.user_ids)
+        for field in self.fields.values():
+            field.disabled = disabled
 
 
 class _IccidListForm(forms.Form):

@@ -29,7 +29,16 @@ from .. import exports, selectors, services
 from ..contracts import QuotaStatus, Service, SimStatus
 from ..nav import operator_staff
 from ..services import SimChange
-from .forms import AssignForm, BulkActionForm, ImportForm, LabelForm, LimitsForm, SimFilterForm, TransferForm
+from .forms import (
+    AssignForm,
+    BulkActionForm,
+    ImportForm,
+    LabelForm,
+    LimitsForm,
+    SimFilterForm,
+    TransferForm,
+    VolumeNotificationsForm,
+)
 
 COLUMNS = (
     ("iccid", gettext_lazy("ICCID")),
@@ -279,22 +288,57 @@ def sim_imei_lock(request: HttpRequest, iccid: str) -> HttpResponse:
 # Configuration
 
 
-def _configuration(request: HttpRequest, limits_form: LimitsForm | None = None, status: int = 200) -> HttpResponse:
+def _configuration(
+    request: HttpRequest,
+    limits_form: LimitsForm | None = None,
+    volume_form: VolumeNotificationsForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     principal = request.principal
     current = selectors.limits_get(principal=principal)
     context = {
         "network": selectors.network_settings(principal=principal),
         "limits": [(service, current[service]) for service in Service],
         "limits_form": limits_form or LimitsForm(current=current),
+        "volume_form": volume_form or _volume_form(principal),
         "sim_count": selectors.sims_list(principal=principal).count(),
         "can_manage": principal.can(Permission.SIMS_MANAGE),
+        "can_notify": principal.can(Permission.INTEGRATIONS_MANAGE),
     }
     return render(request, "connectivity/configuration.html", context, status=status)
 
 
+def _volume_form(principal: Principal, data: dict | None = None) -> VolumeNotificationsForm:
+    members = tenancy.members_list(principal=principal).order_by("user__last_name", "user__first_name")
+    return VolumeNotificationsForm(
+        data,
+        current=selectors.volume_notifications_get(principal=principal),
+        users=[(m.user_id, f"{m.user.full_name} ({m.user.email})") for m in members],
+        disabled=not principal.can(Permission.INTEGRATIONS_MANAGE),
+    )
+
+
 @requires(Permission.VIEW)
 def configuration(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":  # the volume notifications card, the one form that posts to the page itself
+        return _volume_notifications(request)
     return _configuration(request)
+
+
+@requires(Permission.INTEGRATIONS_MANAGE)
+def _volume_notifications(request: HttpRequest) -> HttpResponse:
+    principal = request.principal
+    form = _volume_form(principal, request.POST)
+    done, _settings = _call(
+        form,
+        lambda d: services.volume_notifications_set(
+            principal=principal, conditions=d["conditions"], user_ids=d["user_ids"]
+        ),
+    )
+    if done:
+        messages.success(request, _("Volume notifications saved."))
+        return redirect(reverse("connectivity:configuration") + "#volume-notifications")
+    return _configuration(request, volume_form=form, status=400)
 
 
 @require_POST

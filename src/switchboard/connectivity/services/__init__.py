@@ -18,6 +18,7 @@ from .network import (
     record_usage,
     refund_sms,
 )
+from .notifications import volume_notifications_set
 from .retention import purge_old_records
 from .seeding import demo_fleet
 from .sims import (
@@ -67,4 +68,5 @@ __all__ = [
     "sims_top_up",
     "sims_transfer",
     "sims_update",
+    "volume_notifications_set",
 ]

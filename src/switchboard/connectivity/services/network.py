@@ -47,8 +47,8 @@ from ..contracts import (
     SmsDirection,
     UsageOutcome,
 )
+from ..events import DATA_USAGE
 from ..models import DailyUsage, MonthlyUsage, Sim, SimConnectivity
-from ..streams import DATA_USAGE
 from . import fastpath, quotas
 from ._common import collecting_events, month_of, record_event
 

@@ -225,7 +225,7 @@ class StreamForm(WebhookForm):
             return {"url": data["url"], "headers": self.headers_change()}
         return {
             "mqtt_host": data["mqtt_host"],
-            "mqtt_port": data["mqtt_port"] or None,
+            "mqtt_port": data["mqtt_port"],  # empty: the default port of the TLS setting
             "mqtt_tls": data["mqtt_tls"],
             "mqtt_ca": data["mqtt_ca"],
             "mqtt_username": data["mqtt_username"],
@@ -250,8 +250,8 @@ class StreamForm(WebhookForm):
 class ReplayForm(forms.Form):
     """A time range of the last 7 days, in the portal's time zone."""
 
-    start = forms.DateTimeField(label=_("From"), input_formats=[LOCAL_MINUTE])
-    end = forms.DateTimeField(label=_("To"), input_formats=[LOCAL_MINUTE])
+    start = forms.DateTimeField(label=_("From"))
+    end = forms.DateTimeField(label=_("To"))
 
     def __init__(self, *args, **kwargs):
         now = timezone.localtime().replace(second=0, microsecond=0)

@@ -83,13 +83,6 @@ def _old_secret_until(stream: DataStream) -> datetime | None:
     return until if until and until > timezone.now() else None
 
 
-def _render(request: HttpRequest, template: str, context: dict, *, status: int) -> HttpResponse:
-    response = render(request, template, context, status=status)
-    if context.get("secret"):
-        add_never_cache_headers(response)  # no copy of the secret in a cache, nor behind the back button
-    return response
-
-
 def _stream_page(
     request: HttpRequest,
     stream: DataStream,
@@ -112,7 +105,10 @@ def _stream_page(
         "old_secret_until": _old_secret_until(stream),
     }
     template = "events/streams_sms_forwarding.html" if forwarder else "events/streams_detail.html"
-    return _render(request, template, context, status=status)
+    response = render(request, template, context, status=status)
+    if context["secret"]:
+        add_never_cache_headers(response)  # no copy of the secret in a cache, nor behind the back button
+    return response
 
 
 def _streams_page(request: HttpRequest, *, form: StreamForm | None = None, status: int = 200) -> HttpResponse:

@@ -25,6 +25,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from switchboard.events import services
 from switchboard.events.models import StreamAttempt, StreamItem
 from switchboard.events.tests.conftest import pump_until_idle, time_passes, usage
+from switchboard.testing import unavailable
 
 MOSQUITTO = "/usr/sbin/mosquitto"
 USER, PASSWORD = "streamer", "broker-password-1"
@@ -160,7 +161,7 @@ class Subscriber:
 @pytest.fixture
 def broker(tmp_path):
     if not Path(MOSQUITTO).exists() or not shutil.which("mosquitto_passwd"):
-        pytest.skip("mosquitto not installed: apt-get install mosquitto")
+        unavailable("mosquitto not installed: apt-get install mosquitto")
     started = Broker(tmp_path, tls=True)
     started.start()
     yield started

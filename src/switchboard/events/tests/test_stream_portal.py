@@ -109,6 +109,14 @@ def test_an_mqtt_stream_has_no_secret_and_keeps_its_password(owner_browser, loop
     assert (stream.name, stream.mqtt_port, stream.mqtt_username) == ("Broker 2", 1884, "")
     assert crypto.decrypt(stream.mqtt_password) == "broker-pass"  # an empty password box keeps it
 
+    tls = owner_browser.post(stream_url(stream), {"name": "Broker 2", "mqtt_host": "127.0.0.1", "mqtt_tls": "on"})
+    assert tls.status_code == 302
+    stream.refresh_from_db()
+    assert (stream.mqtt_tls, stream.mqtt_port) == (True, 8883)  # an empty port is the default of the TLS setting
+    refused = owner_browser.post(stream_url(stream), {"name": "Broker 2", "mqtt_host": "127.0.0.1", "mqtt_port": "x"})
+    assert refused.status_code == 400
+    assert refused.context["form"].errors == {"mqtt_port": ["Enter a port between 1 and 65535."]}
+
 
 def test_the_eleventh_stream_is_refused_in_place(owner_browser, owner, webhook, receiver):
     for n in range(10):
@@ -249,6 +257,8 @@ def test_replay_queues_a_range_again_and_refuses_bad_ranges_in_place(world, owne
     )
     assert backwards.context["replay_form"].errors == {"end": ["The end must lie after the start."]}
     assert owner_browser.post(stream_url(stream, "replay"), {"start": "yesterday"}).status_code == 400
+    iso = {"start": (now - timedelta(minutes=5)).isoformat(), "end": now.isoformat()}  # seconds and offset too
+    assert owner_browser.post(stream_url(stream, "replay"), iso).status_code == 302
 
 
 def test_settings_keep_replace_or_remove_the_headers(owner_browser, receiver, stream_records_registered):

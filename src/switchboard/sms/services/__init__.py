@@ -6,9 +6,11 @@ from .network import (
     claim,
     due_ids,
     expire_overdue,
+    mark_parts_taken,
     mark_submit_failed,
     mark_submitted,
     normalise_number,
+    parts_taken,
     sms_received,
 )
 from .sending import BulkOutcome, MtRequest, sms_cancel, sms_send, sms_send_bulk
@@ -23,9 +25,11 @@ __all__ = [
     "claim",
     "due_ids",
     "expire_overdue",
+    "mark_parts_taken",
     "mark_submit_failed",
     "mark_submitted",
     "normalise_number",
+    "parts_taken",
     "sms_cancel",
     "sms_received",
     "sms_send",

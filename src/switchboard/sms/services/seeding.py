@@ -26,9 +26,10 @@ def demo_sms(*, customer: Principal) -> None:
     for n, (sim, (command, answer)) in enumerate(zip(sims, CONVERSATIONS, strict=False)):
         at = start + timedelta(minutes=40 * n)
         sms = sending.sms_send(principal=customer, iccid=sim.iccid, request=sending.MtRequest(payload=command), at=at)
-        network.mark_submitted(sms.pk, (f"demo-{sms.pk}",))
+        network.mark_submitted(sms.pk, {1: f"demo-{sms.pk}"})
         network.apply_receipt(
-            DeliveryReceipt(ReceiptState.DELIVERED, message_id=f"demo-{sms.pk}", done_at=at + timedelta(seconds=4))
+            DeliveryReceipt(ReceiptState.DELIVERED, message_id=f"demo-{sms.pk}", done_at=at + timedelta(seconds=4)),
+            operator_id=sms.operator_id,
         )
         network.sms_received(
             InboundSms(
@@ -37,5 +38,6 @@ def demo_sms(*, customer: Principal) -> None:
                 data=answer.encode(),
                 data_coding=0,
                 received_at=at + timedelta(seconds=30),
-            )
+            ),
+            operator_id=sms.operator_id,
         )

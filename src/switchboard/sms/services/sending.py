@@ -3,6 +3,7 @@ gateway. A refusal (quota, limit, disabled SIM) sends nothing and answers with 1
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,7 +20,7 @@ from switchboard.core.errors import Conflict, DomainError, NotFound, ValidationF
 from switchboard.core.principal import Permission, Principal
 from switchboard.events.services import audit_record, emit
 
-from .. import encoding
+from .. import encoding, operators
 from ..contracts import SmsStatus, SmsType, SourceAddressType
 from ..models import Sms
 
@@ -161,12 +162,18 @@ def sms_send_bulk(
     for iccid in wanted:
         try:
             sim = sims[identifiers.iccid_lookup(iccid)]
-            item_key = f"{key}:{sim.iccid}"[:100] if key else ""
+            item_key = _item_key(key, sim.iccid) if key else ""
             sms = _existing(principal, item_key) or _queue(principal, sim, prepared, item_key, now)
             outcomes.append(BulkOutcome(iccid, sms, None))
         except DomainError as exc:
             outcomes.append(BulkOutcome(iccid, None, exc))
     return outcomes
+
+
+def _item_key(key: str, iccid: str) -> str:
+    """One SIM's share of a bulk send's key: a digest, so a long key cannot crowd the ICCID out (keys have 100
+    characters at most, and the item keys of one bulk send must all differ)."""
+    return "bulk-" + hashlib.sha256(f"{key}\n{iccid}".encode()).hexdigest()
 
 
 def _existing(principal: Principal, key: str) -> Sms | None:
@@ -176,6 +183,8 @@ def _existing(principal: Principal, key: str) -> Sms | None:
 
 
 def _queue(principal: Principal, sim, prepared: Prepared, key: str, now: datetime) -> Sms:
+    if not sim.msisdn:
+        raise ValidationFailed(_("The SIM has no MSISDN, so it cannot receive SMS."), field="iccid", code="no_msisdn")
     try:
         with transaction.atomic():
             decision = network.admit_sms(sim_id=sim.pk, direction=SmsDirection.MT, parts=prepared.parts, at=now)
@@ -184,6 +193,7 @@ def _queue(principal: Principal, sim, prepared: Prepared, key: str, now: datetim
             else:
                 sms = Sms.objects.create(
                     organisation_id=sim.organisation_id,
+                    operator_id=operators.operator_of(sim.organisation_id),
                     sim=sim,
                     type=SmsType.MT,
                     status=SmsStatus.PENDING,
@@ -252,6 +262,12 @@ def sms_cancel(*, principal: Principal, iccid: str, sms_id: int) -> Sms:
     if sms.type != SmsType.MT or sms.status != SmsStatus.PENDING:
         raise Conflict(_("Only a pending MT SMS can be cancelled."), field="id", code="not_pending")
     now = timezone.now()
+    if sms.claimed_until is not None and sms.claimed_until > now:
+        raise Conflict(
+            _("The SMS is being handed to the SMSC at this moment; try again in a few seconds."),
+            field="id",
+            code="in_flight",
+        )
     sms.status = SmsStatus.CANCELLED
     sms.final_date = now
     sms.retry_date = None

@@ -86,8 +86,14 @@ class KannelAdapter:
             raise SmscError(f"The reference {sms.reference!r} cannot travel in a Kannel DLR URL.", permanent=True)
         if sms.data_coding not in KANNEL_CODING:
             raise SmscError(f"Kannel cannot send data coding {sms.data_coding}.", permanent=True)
-        for part_number, part in enumerate(sms.parts, start=1):
-            self._send(self._query(sms, part_number, part))
+        taken = 0
+        try:
+            for part_number, part in sms.numbered():
+                self._send(self._query(sms, part_number, part))
+                taken += 1
+        except SmscError as exc:
+            exc.accepted = ("",) * taken
+            raise
         return Submitted(("",) * len(sms.parts))
 
     def _query(self, sms: OutboundSms, part_number: int, part: bytes) -> dict[str, str | bytes | int]:
@@ -148,7 +154,12 @@ def _integer(query: Mapping[str, str], name: str) -> int:
 
 
 def _timestamp(query: Mapping[str, str]) -> datetime | None:
-    return datetime.fromtimestamp(_integer(query, "at"), UTC) if query.get("at") else None
+    if not query.get("at"):
+        return None
+    try:
+        return datetime.fromtimestamp(_integer(query, "at"), UTC)
+    except (OverflowError, OSError):  # a number no clock reaches
+        raise ValueError("Kannel's time (at) is out of range.") from None
 
 
 def parse_mo(query_string: str) -> InboundSms:

@@ -406,7 +406,14 @@ class SmppAdapter:
             "data_coding": sms.data_coding,
             "validity_period": absolute_time(sms.expires_at) if sms.expires_at else None,
         }
-        return Submitted(tuple(self._submit_part(fields, part) for part in sms.parts))
+        taken: list[str] = []
+        try:
+            for part in sms.parts:
+                taken.append(self._submit_part(fields, part))
+        except SmscError as exc:
+            exc.accepted = tuple(taken)
+            raise
+        return Submitted(tuple(taken))
 
     def _submit_part(self, fields: dict, part: bytes) -> str:
         pending = _Pending()

@@ -27,6 +27,7 @@ from switchboard.sms.contracts import (
 )
 from switchboard.sms.smsc.kannel import DLR_QUERY, MO_GET_URL_TEMPLATE, KannelAdapter, parse_dlr, parse_mo
 from switchboard.sms.testing import kannel as kannel_runner
+from switchboard.testing import unavailable
 
 WAIT = 20.0
 DEVICE = "882285000016868"
@@ -110,7 +111,7 @@ def routes():
 def kannel(tmp_path_factory, routes):
     reason = kannel_runner.missing()
     if reason:
-        pytest.skip(reason)
+        unavailable(reason)
     mo_get_url = MO_GET_URL_TEMPLATE.format(mo_url=f"{routes.base}/mo?token=t0k")
     with kannel_runner.KannelGateway(tmp_path_factory.mktemp("kannel"), mo_get_url=mo_get_url) as gateway:
         yield gateway

@@ -16,6 +16,7 @@ from switchboard.sms.services import MtRequest
 from switchboard.sms.smsc.kannel import MO_GET_URL_TEMPLATE
 from switchboard.sms.testing.kannel import KannelGateway, missing
 from switchboard.tenancy.selectors import principal_for_membership
+from switchboard.testing import unavailable
 
 
 def wait_for(condition, timeout: float = 20.0) -> bool:
@@ -30,7 +31,7 @@ def wait_for(condition, timeout: float = 20.0) -> bool:
 @pytest.fixture
 def kannel(live_server, settings, fleet, tmp_path):
     if missing():
-        pytest.skip(missing())
+        unavailable(missing())
     settings.BASE_URL = live_server.url  # where Kannel calls us back
     operator = principal_for_membership(fleet.operator_admin)
     _connection, token = services.smsc_configure(

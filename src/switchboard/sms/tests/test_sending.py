@@ -135,6 +135,21 @@ def test_bulk_send_with_a_key_is_sent_once_per_sim(owner, fleet):
     assert [o.sms.pk for o in again] == [o.sms.pk for o in first] and Sms.objects.count() == 3
 
 
+def test_bulk_send_with_the_longest_key_still_sends_to_each_sim(owner, fleet):
+    iccids = [sim.iccid for sim in fleet.sims]
+    outcomes = services.sms_send_bulk(
+        principal=owner, iccids=iccids, request=MtRequest(payload="k"), idempotency_key="k" * 100
+    )
+    assert len({o.sms.pk for o in outcomes}) == 3 and Sms.objects.count() == 3
+
+
+def test_a_sim_without_msisdn_is_refused(owner, fleet):
+    Sim.objects.filter(pk=fleet.sim.pk).update(msisdn=None)
+    with pytest.raises(ValidationFailed) as refused:
+        services.sms_send(principal=owner, iccid=fleet.sim.iccid, request=MtRequest(payload="hi"))
+    assert refused.value.code == "no_msisdn" and remaining(fleet.sim) == 250
+
+
 def test_bulk_send_naming_another_tenants_sim_sends_nothing(owner, fleet):
     with pytest.raises(NotFound) as refused:
         services.sms_send_bulk(

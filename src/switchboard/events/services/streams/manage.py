@@ -84,9 +84,14 @@ def _headers(value: object) -> dict[str, str]:
             raise ValidationFailed(
                 _("The header %(name)s is set by the platform.") % {"name": name}, field="headers", code="reserved"
             )
-        if not isinstance(content, str) or len(content) > 1000 or any(ord(ch) < 32 and ch != "\t" for ch in content):
+        if (
+            not isinstance(content, str)
+            or len(content) > 1000
+            or any((ord(ch) < 32 and ch != "\t") or ord(ch) > 126 for ch in content)  # HTTP carries ASCII only
+        ):
             raise ValidationFailed(
-                _("The value of %(name)s must be text of at most 1000 characters on one line.") % {"name": name},
+                _("The value of %(name)s must be plain ASCII text of at most 1000 characters on one line.")
+                % {"name": name},
                 field="headers",
             )
         headers[name] = content
@@ -335,15 +340,15 @@ def stream_replay(*, principal: Principal, stream_id: int, start: datetime, end:
         )
     if end <= start:
         raise ValidationFailed(_("The end must lie after the start."), field="end", code="invalid_range")
-    with transaction.atomic():
-        stream = selectors.stream_get(principal=principal, stream_id=stream_id, for_update=True)
-        count = requeue(stream, start=start, end=min(end, now))
-        _audit(
-            principal,
-            "stream.replayed",
-            stream,
-            after={"start": start.isoformat(), "end": end.isoformat(), "records": count},
-        )
+    stream = selectors.stream_get(principal=principal, stream_id=stream_id)
+    # Chunk by chunk, each in its own short transaction: a week of a large fleet must not hold the database.
+    count = requeue(stream, start=start, end=min(end, now))
+    _audit(
+        principal,
+        "stream.replayed",
+        stream,
+        after={"start": start.isoformat(), "end": end.isoformat(), "records": count},
+    )
     return count
 
 

@@ -54,7 +54,7 @@ class Lease:
 class Taken:
     """Items read from the queue: those to send with their records, and those no formatter could turn into one."""
 
-    items: list[StreamItem]
+    items: list[int]  # the StreamItem ids
     batch: Batch
     unformattable: list[int]
 
@@ -105,34 +105,36 @@ def lease_due_stream() -> Lease | None:
 
 
 def take(lease: Lease) -> Taken:
+    """The oldest queued items with their records. Read as plain rows: a batch of 3,000 model instances (items and
+    their events) would cost the pump more than formatting and sending them."""
     stream = lease.stream
     size = BATCH_SIZE.get(StreamKind(stream.kind), MAX_BATCH)
-    queued = list(StreamItem.objects.filter(stream_id=stream.pk).select_related("event").order_by("id")[:size])
+    queued = StreamItem.objects.filter(stream_id=stream.pk).order_by("id")[:size]
+    rows = queued.values_list(
+        "pk", "partition", "event_id", "event__type", "event__organisation_id", "event__payload", "event__occurred_at"
+    )
     items, records, partitions, unformattable = [], [], [], []
-    for item in queued:
-        record = _format(item)
+    for pk, partition, *event in rows:
+        record = _format(stream.pk, EventEnvelope(*event))
         if record is None:
-            unformattable.append(item.pk)
+            unformattable.append(pk)
         else:
-            items.append(item)
+            items.append(pk)
             records.append(record)
-            partitions.append(item.partition)
+            partitions.append(partition)
     return Taken(items, Batch(records, partitions, single=stream.kind == StreamKind.SMS_FORWARD), unformattable)
 
 
-def _format(item: StreamItem) -> dict[str, Any] | None:
-    """The item's record; None (logged) when its type lost its formatter or the formatter fails on it, so that one
+def _format(stream_id: int, event: EventEnvelope) -> dict[str, Any] | None:
+    """The event's record; None (logged) when its type lost its formatter or the formatter fails on it, so that one
     bad event cannot block its stream for good."""
-    event = item.event
     source = source_for(event.type)
     try:
         if source is None:
             raise LookupError(f"no stream record format is registered for {event.type}")
-        return source.format(
-            EventEnvelope(event.id, event.type, event.organisation_id, event.payload, event.occurred_at)
-        )
+        return source.format(event)
     except Exception:
-        log.exception("stream %s drops outbox event %s: it cannot be formatted", item.stream_id, event.id)
+        log.exception("stream %s drops outbox event %s: it cannot be formatted", stream_id, event.id)
         return None
 
 
@@ -222,7 +224,7 @@ def settle(lease: Lease, taken: Taken, outcome: Outcome | None, latency_ms: int)
             _degrade(stream, outcome, now)
     if outcome is not None:
         attempt_row(stream.pk, taken.batch, outcome, latency_ms, is_test=False).save()
-    delivered = [item.pk for item in taken.items] if outcome is not None and outcome.ok else []
+    delivered = taken.items if outcome is not None and outcome.ok else []
     StreamItem.objects.filter(pk__in=delivered + taken.unformattable).delete()
 
 

@@ -26,3 +26,9 @@ def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
 
 def signature_header(secrets_in_use: Iterable[str], message_id: str, timestamp: int, body: bytes) -> str:
     return " ".join(sign(secret, message_id, timestamp, body) for secret in secrets_in_use)
+
+
+def verify(secret: str, message_id: str, timestamp: int, body: bytes, header: str) -> bool:
+    """What a receiver checks: one of the header's signatures is ours (constant-time comparison)."""
+    expected = sign(secret, message_id, timestamp, body)
+    return any(hmac.compare_digest(expected, given) for given in header.split(" "))

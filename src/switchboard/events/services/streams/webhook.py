@@ -3,8 +3,11 @@ Standard Webhooks says, over a keep-alive connection to an address the SSRF guar
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
+import socket
+import threading
 import time
 from urllib.parse import urlsplit
 
@@ -14,6 +17,7 @@ from .signing import signature_header
 from .targets import Batch, Outcome, TargetConfig, register_target
 
 TIMEOUT = 20  # seconds to connect and again to wait for the answer
+DEADLINE = 60  # seconds for a whole exchange, however slowly the receiver drips its answer (below the pump's lease)
 USER_AGENT = "Switchboard-Streams/1"
 EXCERPT = 500
 MAX_RESPONSE = 64 * 1024  # read this much of an answer to keep the connection; a longer one closes it
@@ -72,9 +76,17 @@ class WebhookTarget:
     def _exchange(self, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
         if self.connection is None:
             self.connection = netguard.http_connection(self.config.url, timeout=TIMEOUT)
-        self.connection.request("POST", self.path, body=body, headers=headers)
-        response = self.connection.getresponse()
-        content = response.read(MAX_RESPONSE)
+        connection = self.connection
+        # Each socket operation has its timeout, but a receiver answering a byte at a time would hold the pump (and
+        # every other stream behind it) for ever: past the deadline the socket is cut and the attempt fails.
+        watchdog = threading.Timer(DEADLINE, _cut, args=(connection,))
+        watchdog.start()
+        try:
+            connection.request("POST", self.path, body=body, headers=headers)
+            response = connection.getresponse()
+            content = response.read(MAX_RESPONSE)
+        finally:
+            watchdog.cancel()
         if response.will_close or not response.isclosed():
             self.close()
         return response.status, content[:EXCERPT].decode("utf-8", "replace")[:EXCERPT]
@@ -83,6 +95,12 @@ class WebhookTarget:
         if self.connection is not None:
             self.connection.close()
             self.connection = None
+
+
+def _cut(connection: http.client.HTTPConnection) -> None:
+    if connection.sock is not None:
+        with contextlib.suppress(OSError):  # already closed
+            connection.sock.shutdown(socket.SHUT_RDWR)
 
 
 def _failure(exc: Exception) -> str:

@@ -26,6 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args, bind: str, seed_only: bool, **options):
         call_command("migrate", interactive=False, verbosity=0)
         created = demo.seed()
+        demo.seed_streams()
         self._print_logins(bind, created)
         if seed_only:
             return
@@ -37,6 +38,8 @@ class Command(BaseCommand):
             subprocess.Popen([*switchboard, "worker"], env=env),  # noqa: S603
             # The SMS gateway with the built-in simulated SMSC: MT reach the simulated devices.
             subprocess.Popen([*switchboard, "smsc"], env=env),  # noqa: S603
+            # Where Acme's data streams and SMS forwarder deliver: it prints each request it gets.
+            subprocess.Popen([*switchboard, "stream_receiver", "--bind", demo.STREAM_RECEIVER], env=env),  # noqa: S603
             subprocess.Popen([*switchboard, "radius", "--bind", host], env=env),  # noqa: S603
             # The simulated packet gateway: SIMs attach, use data and roam, so the dashboard moves.
             subprocess.Popen([*switchboard, "simulate", "--server", host, "--bind", host], env=env),  # noqa: S603
@@ -70,6 +73,7 @@ class Command(BaseCommand):
         w(f"  RADIUS   auth {radius['AUTH_PORT']}/udp, accounting {radius['ACCT_PORT']}/udp; a simulated gateway")
         w("           with the demo SIMs talks to it (client 127.0.0.1, secret in RADIUS_SIMULATOR_SECRET)")
         w("  SMS      a simulated SMSC delivers MT to the simulated devices (SIM page, SMS tab)")
+        w(f"  streams  Acme's data streams and SMS forwarder deliver to http://{demo.STREAM_RECEIVER}/ (printed below)")
         w(f"\nPassword of every demo login: {demo.DEMO_PASSWORD}" + ("" if created else "  (data seeded earlier)"))
         for login in demo.LOGINS:
             w(f"  {login.email:<32} {login.role:<10} {login.organisation}")
