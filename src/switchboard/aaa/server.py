@@ -302,7 +302,8 @@ class RadiusServer:
             if reply is None:
                 self.replies.pop(item.key, None)
                 continue
-            transport.sendto(reply, item.addr)
+            if not transport.is_closing():  # stopping: the batch is committed, the gateway retransmits and gets it
+                transport.sendto(reply, item.addr)
             self.replies[item.key] = (reply, now)
         self.stats[f"{kind}_answered"] += sum(r is not None for r in replies)
         self.stats[f"{kind}_batches"] += 1

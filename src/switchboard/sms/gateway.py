@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections
+from django.db import connection as default_connection
 
 from switchboard.core import crypto
 
@@ -35,6 +36,13 @@ ORPHAN_TTL = 60.0  # seconds a receipt may wait for its message's ids to be stor
 TICK_EVERY = 2.0
 
 
+def _fresh_connection() -> None:
+    """Adapters call the sink from their own long-lived threads: drop a connection the database closed meanwhile,
+    as Django does at the start of a request (never inside a transaction of the caller's)."""
+    if not default_connection.in_atomic_block:
+        close_old_connections()
+
+
 class Sink:
     """Where one operator's SMSC reports inbound traffic (only that operator's SIMs and messages can be touched);
     a receipt that outruns its submit_sm_resp waits and is retried."""
@@ -45,19 +53,16 @@ class Sink:
         self._lock = threading.Lock()
 
     def mo_received(self, sms: InboundSms) -> bool:
-        try:
-            return services.sms_received(sms, operator_id=self.operator_id)
-        finally:
-            close_old_connections()
+        _fresh_connection()
+        return services.sms_received(sms, operator_id=self.operator_id)
 
     def receipt(self, receipt: DeliveryReceipt) -> None:
+        _fresh_connection()
         try:
             applied = services.apply_receipt(receipt, operator_id=self.operator_id)
         except DatabaseError:  # the SMSC will not send it again: keep it and try with the next round
             log.warning("delivery receipt kept for a retry: the database refused it", exc_info=True)
             applied = False
-        finally:
-            close_old_connections()
         if not applied:
             with self._lock:
                 self._orphans.append((time.monotonic(), receipt))

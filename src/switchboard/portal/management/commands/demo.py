@@ -51,6 +51,9 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             pass
         finally:
+            # A second stop signal (a process group's SIGTERM, a second Ctrl-C) must not cut the clean-up short.
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
             # The gateway first, while the AAA still answers its Stops; then the rest. Whatever hangs is killed.
             for p in reversed(processes):
                 if p.poll() is None:
