@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -53,3 +55,20 @@ def forwarding_get(*, principal: Principal) -> DataStream | None:
     """The organisation's SMS forwarder, if it set one up."""
     principal.require(Permission.INTEGRATIONS_MANAGE)
     return DataStream.objects.filter(organisation_id=principal.organisation_id, kind=StreamKind.SMS_FORWARD).first()
+
+
+def stream_shape(stream: DataStream) -> dict[str, Any]:
+    """What a stream is, for the audit log and the API: never a secret or a header's value."""
+    return {
+        "name": stream.name,
+        "kind": stream.kind,
+        "target": stream.target,
+        "url": stream.url,
+        "header_names": sorted(stream.headers),
+        "mqtt_host": stream.mqtt_host,
+        "mqtt_port": stream.mqtt_port,
+        "mqtt_tls": stream.mqtt_tls,
+        "mqtt_username": stream.mqtt_username,
+        "topic_template": stream.topic_template,
+        "state": stream.state,
+    }

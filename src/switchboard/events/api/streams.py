@@ -28,17 +28,7 @@ def _out(request, stream) -> dict:
     backlog = selectors.stream_backlog(principal=request.auth, stream_id=stream.pk)
     return {
         "id": stream.pk,
-        "name": stream.name,
-        "kind": stream.kind,
-        "target": stream.target,
-        "url": stream.url,
-        "header_names": sorted(stream.headers),
-        "mqtt_host": stream.mqtt_host,
-        "mqtt_port": stream.mqtt_port,
-        "mqtt_tls": stream.mqtt_tls,
-        "mqtt_username": stream.mqtt_username,
-        "topic_template": stream.topic_template,
-        "state": stream.state,
+        **selectors.stream_shape(stream),
         "remote_status": stream.remote_status,
         "last_error": stream.last_error,
         "last_delivered_at": stream.last_delivered_at,

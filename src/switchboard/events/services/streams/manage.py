@@ -52,23 +52,6 @@ def _audit(principal: Principal, action: str, stream: DataStream, *, before=None
     )
 
 
-def _snapshot(stream: DataStream) -> dict[str, Any]:
-    """What the audit log keeps of a stream: its shape, never a secret or a header's value."""
-    return {
-        "name": stream.name,
-        "kind": stream.kind,
-        "target": stream.target,
-        "url": stream.url,
-        "header_names": sorted(stream.headers),
-        "mqtt_host": stream.mqtt_host,
-        "mqtt_port": stream.mqtt_port,
-        "mqtt_tls": stream.mqtt_tls,
-        "mqtt_username": stream.mqtt_username,
-        "topic_template": stream.topic_template,
-        "state": stream.state,
-    }
-
-
 def _headers(value: object) -> dict[str, str]:
     if not value:
         return {}
@@ -187,7 +170,7 @@ def _new_stream(
         signing_secret=crypto.encrypt(plain) if plain else "",
         **destination,
     )
-    _audit(principal, "stream.created", stream, after=_snapshot(stream))
+    _audit(principal, "stream.created", stream, after=selectors.stream_shape(stream))
     return stream, plain
 
 
@@ -268,11 +251,11 @@ def stream_update(
         destination["name"] = v.text(name, field="name", max_length=100)
     with transaction.atomic():
         stream = selectors.stream_get(principal=principal, stream_id=stream_id, for_update=True)
-        before = _snapshot(stream)
+        before = selectors.stream_shape(stream)
         for key, value in destination.items():
             setattr(stream, key, value)
         stream.save(update_fields=list(destination))
-        _audit(principal, "stream.updated", stream, before=before, after=_snapshot(stream))
+        _audit(principal, "stream.updated", stream, before=before, after=selectors.stream_shape(stream))
     return stream
 
 
@@ -280,7 +263,7 @@ def stream_update(
 def stream_delete(*, principal: Principal, stream_id: int) -> None:
     """Its queue and delivery log go with it."""
     stream = selectors.stream_get(principal=principal, stream_id=stream_id, for_update=True)
-    _audit(principal, "stream.deleted", stream, before=_snapshot(stream))
+    _audit(principal, "stream.deleted", stream, before=selectors.stream_shape(stream))
     stream.delete()
 
 
@@ -289,10 +272,10 @@ def stream_pause(*, principal: Principal, stream_id: int) -> DataStream:
     """Nothing is sent while paused; records keep queueing (for up to 7 days)."""
     stream = selectors.stream_get(principal=principal, stream_id=stream_id, for_update=True)
     if stream.state != StreamState.PAUSED:
-        before = _snapshot(stream)
+        before = selectors.stream_shape(stream)
         stream.state = StreamState.PAUSED
         stream.save(update_fields=["state"])
-        _audit(principal, "stream.paused", stream, before=before, after=_snapshot(stream))
+        _audit(principal, "stream.paused", stream, before=before, after=selectors.stream_shape(stream))
     return stream
 
 
@@ -300,7 +283,7 @@ def stream_pause(*, principal: Principal, stream_id: int) -> DataStream:
 def stream_resume(*, principal: Principal, stream_id: int) -> DataStream:
     """A paused stream starts again from a clean slate; a degraded one is retried now instead of after its back-off."""
     stream = selectors.stream_get(principal=principal, stream_id=stream_id, for_update=True)
-    before = _snapshot(stream)
+    before = selectors.stream_shape(stream)
     stream.next_attempt_at = timezone.now()
     changed = ["next_attempt_at"]
     if stream.state == StreamState.PAUSED:
@@ -309,7 +292,7 @@ def stream_resume(*, principal: Principal, stream_id: int) -> DataStream:
         stream.degraded_since = stream.owner_notified_at = None
         changed += ["state", "consecutive_failures", "degraded_since", "owner_notified_at"]
     stream.save(update_fields=changed)
-    _audit(principal, "stream.resumed", stream, before=before, after=_snapshot(stream))
+    _audit(principal, "stream.resumed", stream, before=before, after=selectors.stream_shape(stream))
     return stream
 
 
@@ -394,11 +377,11 @@ def forwarding_set(
                 target="webhook",
                 destination=destination,
             )
-        before = _snapshot(stream)
+        before = selectors.stream_shape(stream)
         for key, value in destination.items():
             setattr(stream, key, value)
         stream.save(update_fields=list(destination))
-        _audit(principal, "stream.updated", stream, before=before, after=_snapshot(stream))
+        _audit(principal, "stream.updated", stream, before=before, after=selectors.stream_shape(stream))
         return stream, None
 
 
