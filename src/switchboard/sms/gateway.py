@@ -130,6 +130,21 @@ def outbound(sms: Sms, default_source: str, *, taken: frozenset[int] = frozenset
     )
 
 
+def _recorded(write, *args, **kwargs) -> None:
+    """Note what the SMSC answered, riding out a busy database: lost, the message would go out again once its claim
+    expires."""
+    attempts = 8
+    for attempt in range(attempts):
+        try:
+            write(*args, **kwargs)
+            return
+        except DatabaseError:
+            if attempt == attempts - 1:
+                raise
+            log.warning("the database refused to record an SMSC answer; trying again", exc_info=True)
+            time.sleep(0.05 * 2**attempt)
+
+
 class SmsGateway:
     def __init__(self, *, tick_every: float = TICK_EVERY) -> None:
         self._sinks: dict[int | None, Sink] = {}
@@ -171,10 +186,12 @@ class SmsGateway:
                 submitted = adapter.submit(message)
             except SmscError as exc:  # the detail (addresses, binds) is the operator's: logged, not shown to customers
                 log.warning("SMS %s not taken by the SMSC: %s", sms.pk, exc)
-                services.mark_parts_taken(sms.pk, dict(zip(message.part_numbers, exc.accepted, strict=False)))
-                services.mark_submit_failed(sms.pk, permanent=exc.permanent)
+                taken = dict(zip(message.part_numbers, exc.accepted, strict=False))
+                _recorded(services.mark_parts_taken, sms.pk, taken)
+                _recorded(services.mark_submit_failed, sms.pk, permanent=exc.permanent)
             else:
-                services.mark_submitted(sms.pk, dict(zip(message.part_numbers, submitted.message_ids, strict=True)))
+                taken = dict(zip(message.part_numbers, submitted.message_ids, strict=True))
+                _recorded(services.mark_submitted, sms.pk, taken)
         for sink in list(self._sinks.values()):
             sink.retry_orphans()
         now = time.monotonic()

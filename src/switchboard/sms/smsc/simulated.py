@@ -43,18 +43,24 @@ class SimulatedSmsc:
         return Submitted(ids)
 
     def tick(self, now: datetime | None = None) -> None:
-        """Try the waiting messages: deliver to attached devices, give up on expired ones."""
+        """Try the waiting messages: deliver to attached devices, give up on expired ones. A message whose turn a
+        database error interrupts stays waiting for the next tick."""
         now = now or timezone.now()
         with self._lock:
             waiting, self._waiting = self._waiting, []
-        for item in waiting:
-            state = self._state(item.sms, now)
+        for index, item in enumerate(waiting):
+            try:
+                state = self._state(item.sms, now)
+                if state is not None:
+                    for message_id in item.message_ids:
+                        self._sink.receipt(DeliveryReceipt(state, message_id=message_id, done_at=now))
+            except Exception:
+                with self._lock:
+                    self._waiting.extend(waiting[index:])
+                raise
             if state is None:
                 with self._lock:
                     self._waiting.append(item)
-                continue
-            for message_id in item.message_ids:
-                self._sink.receipt(DeliveryReceipt(state, message_id=message_id, done_at=now))
 
     @staticmethod
     def _state(sms: OutboundSms, now: datetime) -> ReceiptState | None:
