@@ -9,7 +9,7 @@ import time
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from switchboard.core.periodic import ContinuousLoop, jobs, loops
 
@@ -33,16 +33,20 @@ def run_periodic(stop: threading.Event, tick: float = 1.0) -> None:
 
 
 def run_continuously(loop: ContinuousLoop, stop: threading.Event) -> None:
-    """Round after round while there is work; the connection is recycled only when idle, not between rounds."""
-    while not stop.is_set():
-        try:
-            busy = loop.run()
-        except Exception:  # a failing round is logged and retried after the idle pause, never fatal
-            log.exception("continuous loop %s failed", loop.name)
-            busy = False
-        if not busy:
-            close_old_connections()
-            stop.wait(loop.idle_seconds)
+    """Round after round while there is work; the connection is recycled only when idle, not between rounds, and
+    closed when the loop stops (the thread's session would otherwise outlive it)."""
+    try:
+        while not stop.is_set():
+            try:
+                busy = loop.run()
+            except Exception:  # a failing round is logged and retried after the idle pause, never fatal
+                log.exception("continuous loop %s failed", loop.name)
+                busy = False
+            if not busy:
+                close_old_connections()
+                stop.wait(loop.idle_seconds)
+    finally:
+        connections.close_all()
 
 
 class Command(BaseCommand):
