@@ -14,8 +14,6 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from switchboard.connectivity.contracts import SimEventType
-from switchboard.connectivity.events import sim_event_type
 from switchboard.core.management.commands.worker import run_continuously
 from switchboard.core.periodic import loops
 from switchboard.events import services
@@ -80,9 +78,13 @@ def _until_the_workers_sessions_are_gone(before: set[int]) -> None:
         time.sleep(0.1)
 
 
+# A SIM event whose record format the connectivity app registers (events is below connectivity: named, not imported).
+LOCATION_UPDATED = "connectivity.sim.location_updated"
+
+
 def _location_event(organisation_id: int, n: int) -> tuple[str, int, dict]:
     return (
-        sim_event_type(SimEventType.LOCATION_UPDATED),
+        LOCATION_UPDATED,
         organisation_id,
         {
             "event_id": n,
