@@ -44,6 +44,12 @@ class StreamRow:
     backlog: StreamBacklog
 
     @property
+    def protocol(self) -> str:
+        if self.stream.target == "mqtt":
+            return "MQTT"
+        return urlsplit(self.stream.url).scheme.upper() or "HTTPS"
+
+    @property
     def destination(self) -> str:
         if self.stream.target == "mqtt":
             return f"{self.stream.mqtt_host}:{self.stream.mqtt_port}"
